@@ -1,0 +1,20 @@
+"""Data for the course: toy distributions with true densities, MNIST, and resumable batch streams."""
+
+from gan_course.data.mnist import LabeledImages, MNISTTestSplitWarning, default_data_root, load_mnist
+from gan_course.data.streams import SamplerStream, TensorStream
+from gan_course.data.toy import GaussianMixture1D, GaussianMixture2D, SwissRoll, gaussian_1d, grid, ring
+
+__all__ = [
+    "GaussianMixture1D",
+    "GaussianMixture2D",
+    "LabeledImages",
+    "MNISTTestSplitWarning",
+    "SamplerStream",
+    "SwissRoll",
+    "TensorStream",
+    "default_data_root",
+    "gaussian_1d",
+    "grid",
+    "load_mnist",
+    "ring",
+]

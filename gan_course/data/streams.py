@@ -1,0 +1,88 @@
+"""Endless, resumable streams of training batches.
+
+The training loop asks for one batch per discriminator step. A stream owns its own random number generator, so its
+state can be saved in a checkpoint and restored: a resumed run then sees exactly the batches an uninterrupted run
+would have seen.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import torch
+from torch import Tensor
+
+
+class Sampler(Protocol):
+    """Anything with ``sample(n, generator)``, such as the toy distributions."""
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor: ...
+
+
+def _check_batch_size(batch_size: int) -> None:
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+class SamplerStream:
+    """Fresh batches from a distribution that can be sampled, e.g. ``SamplerStream(ring(), 256, seed=0)``."""
+
+    def __init__(self, distribution: Sampler, batch_size: int, seed: int = 0):
+        _check_batch_size(batch_size)
+        self.distribution = distribution
+        self.batch_size = batch_size
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __iter__(self) -> "SamplerStream":
+        return self
+
+    def __next__(self) -> Tensor:
+        return self.distribution.sample(self.batch_size, generator=self.generator)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"generator": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.generator.set_state(state["generator"])
+
+
+class TensorStream:
+    """Shuffled mini-batches of a tensor held in memory, epoch after epoch, without end.
+
+    Epoch ``e`` is shuffled by a generator seeded with ``seed + e``; the state is the epoch and the position in it.
+    The last incomplete batch of an epoch is dropped so that every batch has ``batch_size`` rows.
+    """
+
+    def __init__(self, data: Tensor, batch_size: int, seed: int = 0):
+        _check_batch_size(batch_size)
+        if len(data) < batch_size:
+            raise ValueError(f"batch_size {batch_size} is larger than the {len(data)} examples in the data")
+        self.data = data
+        self.batch_size = batch_size
+        self.seed = seed
+        self.epoch = 0
+        self.position = 0
+        self._order = self._shuffle()
+
+    def _shuffle(self) -> Tensor:
+        return torch.randperm(len(self.data), generator=torch.Generator().manual_seed(self.seed + self.epoch))
+
+    def __iter__(self) -> "TensorStream":
+        return self
+
+    def __next__(self) -> Tensor:
+        if self.position + self.batch_size > len(self.data):
+            self.epoch += 1
+            self.position = 0
+            self._order = self._shuffle()
+        index = self._order[self.position : self.position + self.batch_size]
+        self.position += self.batch_size
+        return self.data[index]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "position": self.position}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.epoch = int(state["epoch"])
+        self.position = int(state["position"])
+        self._order = self._shuffle()

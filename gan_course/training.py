@@ -1,0 +1,268 @@
+"""One training loop for every chapter: Algorithm 1 of Goodfellow et al. (2014), with the loss passed in.
+
+Each iteration makes ``d_steps`` (the paper's *k*) discriminator updates on fresh real and fake batches, then one
+generator update. Generator and discriminator keep their own optimizers. The loop records a history (losses, the mean
+of D(x) and of D(G(z))), keeps sample snapshots from a fixed noise batch, shows a progress bar, stops with a clear
+message when training diverges, and saves checkpoints that a later run resumes bit for bit (on the CPU).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from gan_course.seed import rng_state, set_rng_state
+
+DiscriminatorLoss = Callable[[Tensor, Tensor], Tensor]
+GeneratorLoss = Callable[[Tensor], Tensor]
+NOISE = ("normal", "uniform")
+RECORDED = ("d_loss", "g_loss", "d_real", "d_fake")
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss or a weight became NaN or infinite."""
+
+
+@dataclass
+class History:
+    """Per generator step: both losses and the means of D(x) and D(G(z)); plus ``(step, samples)`` snapshots."""
+
+    step: list[int] = field(default_factory=list)
+    d_loss: list[float] = field(default_factory=list)
+    g_loss: list[float] = field(default_factory=list)
+    d_real: list[float] = field(default_factory=list)
+    d_fake: list[float] = field(default_factory=list)
+    snapshots: list[tuple[int, Tensor]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {name: list(getattr(self, name)) for name in ("step", *RECORDED, "snapshots")}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for name, values in state.items():
+            setattr(self, name, list(values))
+
+
+class GANTrainer:
+    """Alternating GAN updates (Goodfellow et al. 2014, Algorithm 1).
+
+    ``data`` yields real batches (e.g. a :class:`~gan_course.data.TensorStream`); if it has ``state_dict`` its
+    position is saved in checkpoints. ``d_loss(real_logits, fake_logits)`` and ``g_loss(fake_logits)`` come from
+    :mod:`gan_course.losses` or a later chapter. Noise is drawn from N(0, I) (``noise="normal"``) or U(-1, 1)
+    (``"uniform"``) with ``latent_dim`` entries, on the generator's device.
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        g_optimizer: torch.optim.Optimizer,
+        d_optimizer: torch.optim.Optimizer,
+        data: Iterator[Tensor],
+        d_loss: DiscriminatorLoss,
+        g_loss: GeneratorLoss,
+        latent_dim: int,
+        d_steps: int = 1,
+        noise: str = "normal",
+        snapshot_every: int = 0,
+        n_snapshot: int = 64,
+        log_every: int = 10,
+        progress: bool = True,
+    ):
+        if d_steps < 1:
+            raise ValueError(f"d_steps (k discriminator updates per generator update) must be >= 1, got {d_steps}")
+        if noise not in NOISE:
+            raise ValueError(f"noise must be one of {NOISE}, got {noise!r}")
+        if latent_dim < 1 or log_every < 1 or snapshot_every < 0 or n_snapshot < 1:
+            raise ValueError(
+                f"need latent_dim >= 1, log_every >= 1, snapshot_every >= 0 (0: none) and n_snapshot >= 1; got "
+                f"{latent_dim}, {log_every}, {snapshot_every}, {n_snapshot}"
+            )
+        self.generator = generator
+        self.discriminator = discriminator
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+        self.data = data
+        self.d_loss = d_loss
+        self.g_loss = g_loss
+        self.latent_dim = latent_dim
+        self.d_steps = d_steps
+        self.noise_kind = noise
+        self.snapshot_every = snapshot_every
+        self.log_every = log_every
+        self.progress = progress
+        self.device = next(generator.parameters()).device
+        self.step = 0
+        self.history = History()
+        self.fixed_noise = self.noise(n_snapshot)
+        self._pending: list[Tensor] = []
+
+    def noise(self, n: int) -> Tensor:
+        """A batch of ``n`` latent vectors z ~ p_z."""
+        if self.noise_kind == "normal":
+            return torch.randn(n, self.latent_dim, device=self.device)
+        return torch.rand(n, self.latent_dim, device=self.device) * 2 - 1
+
+    def discriminator_step(self, real: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """One update of D on ``real`` and as many fakes; returns (loss, mean D(x), mean D(G(z))), unsynced."""
+        with torch.no_grad():
+            fake = self.generator(self.noise(len(real)))
+        real_logits = self.discriminator(real)
+        fake_logits = self.discriminator(fake)
+        loss = self.d_loss(real_logits, fake_logits)
+        self.d_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.d_optimizer.step()
+        return loss.detach(), torch.sigmoid(real_logits.detach()).mean(), torch.sigmoid(fake_logits.detach()).mean()
+
+    def generator_step(self, batch_size: int) -> Tensor:
+        """One update of G through a frozen D; returns the generator loss, unsynced."""
+        self.discriminator.requires_grad_(False)
+        try:
+            loss = self.g_loss(self.discriminator(self.generator(self.noise(batch_size))))
+            self.g_optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.g_optimizer.step()
+        finally:
+            self.discriminator.requires_grad_(True)
+        return loss.detach()
+
+    def train_step(self) -> None:
+        """One iteration of Algorithm 1: ``d_steps`` updates of D, then one of G; the last D step is recorded."""
+        for _ in range(self.d_steps):
+            real = next(self.data).to(self.device, non_blocking=True)
+            d_loss, d_real, d_fake = self.discriminator_step(real)
+        g_loss = self.generator_step(len(real))
+        self.step += 1
+        self._pending.append(torch.stack([d_loss, g_loss, d_real, d_fake]).float())
+
+    @torch.no_grad()
+    def sample(self, n: int | None = None, noise: Tensor | None = None) -> Tensor:
+        """Samples from G in eval mode (``noise`` given, or ``n`` fresh draws), on the CPU."""
+        if noise is None:
+            noise = self.noise(n if n is not None else len(self.fixed_noise))
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            return self.generator(noise.to(self.device)).cpu()
+        finally:
+            self.generator.train(was_training)
+
+    def _flush(self) -> None:
+        """Move pending records to the history (one device sync) and stop if anything became NaN or infinite."""
+        if not self._pending:
+            return
+        values = torch.stack(self._pending).cpu()
+        first = self.step - len(values) + 1
+        self._pending = []
+        bad = ~torch.isfinite(values)
+        if bool(bad.any()):
+            row, column = (int(i) for i in bad.nonzero()[0])
+            raise TrainingDiverged(
+                f"training diverged: {RECORDED[column]} became {values[row, column].item()} at step {first + row}. "
+                f"Lower the learning rates, check that the data are scaled to the generator's output range, "
+                f"or resume from an earlier checkpoint."
+            )
+        for net_name, net in (("generator", self.generator), ("discriminator", self.discriminator)):
+            for name, parameter in net.named_parameters():
+                if not bool(torch.isfinite(parameter).all()):
+                    raise TrainingDiverged(
+                        f"training diverged: the {net_name}'s weight {name!r} became non-finite by step {self.step} "
+                        f"(checked every {self.log_every} steps). Lower the learning rates or resume from a checkpoint."
+                    )
+        self.history.step.extend(range(first, self.step + 1))
+        for column, name in enumerate(RECORDED):
+            getattr(self.history, name).extend(values[:, column].tolist())
+
+    def _snapshot(self) -> None:
+        if self.snapshot_every and (not self.history.snapshots or self.history.snapshots[-1][0] != self.step):
+            self.history.snapshots.append((self.step, self.sample(noise=self.fixed_noise)))
+
+    def fit(self, steps: int, checkpoint: str | Path | None = None, checkpoint_every: int = 1000) -> History:
+        """Train until ``steps`` generator updates have been made in all; return the history.
+
+        With ``checkpoint``, a checkpoint at that path is resumed first (when nothing has been trained yet), saved
+        every ``checkpoint_every`` steps and at the end: re-running an interrupted cell continues the run.
+        """
+        if steps < self.step:
+            raise ValueError(f"steps={steps} is fewer than the {self.step} steps already made; fit trains *until* steps")
+        if checkpoint is not None and self.step == 0 and Path(checkpoint).is_file():
+            self.load_checkpoint(checkpoint)
+            print(f"Resumed from {checkpoint} at step {self.step}.")
+        if self.step == 0:
+            self._snapshot()
+        bar = tqdm(total=steps, initial=self.step, disable=not self.progress, desc="training", unit="step")
+        try:
+            while self.step < steps:
+                self.train_step()
+                if self.step % self.log_every == 0 or self.step == steps:
+                    self._flush()
+                    bar.set_postfix(
+                        d_loss=f"{self.history.d_loss[-1]:.3f}",
+                        g_loss=f"{self.history.g_loss[-1]:.3f}",
+                        refresh=False,
+                    )
+                    bar.update(self.step - bar.n)
+                if self.snapshot_every and self.step % self.snapshot_every == 0:
+                    self._snapshot()
+                if checkpoint is not None and self.step % checkpoint_every == 0:
+                    self.save_checkpoint(checkpoint)
+        finally:
+            bar.close()
+        self._flush()
+        if self.snapshot_every:
+            self._snapshot()
+        if checkpoint is not None:
+            self.save_checkpoint(checkpoint)
+        return self.history
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a resumed run needs: weights, optimizer states, RNG states, data position, step and history."""
+        self._flush()
+        state = {
+            "step": self.step,
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "g_optimizer": self.g_optimizer.state_dict(),
+            "d_optimizer": self.d_optimizer.state_dict(),
+            "fixed_noise": self.fixed_noise.cpu(),
+            "history": self.history.state_dict(),
+            "rng": rng_state(),
+        }
+        if hasattr(self.data, "state_dict"):
+            state["data"] = self.data.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.g_optimizer.load_state_dict(state["g_optimizer"])
+        self.d_optimizer.load_state_dict(state["d_optimizer"])
+        self.fixed_noise = state["fixed_noise"].to(self.device)
+        self.history = History()
+        self.history.load_state_dict(state["history"])
+        self.step = int(state["step"])
+        self._pending = []
+        if "data" in state:
+            self.data.load_state_dict(state["data"])
+        set_rng_state(state["rng"])
+
+    def save_checkpoint(self, path: str | Path) -> None:
+        """Write :meth:`state_dict` to ``path`` atomically (a crash mid-write leaves the old checkpoint intact)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        torch.save(self.state_dict(), tmp)
+        os.replace(tmp, path)
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Restore a checkpoint written by :meth:`save_checkpoint` (loaded with ``weights_only=True``)."""
+        self.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
