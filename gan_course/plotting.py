@@ -38,8 +38,7 @@ def show_images(images: Tensor, nrow: int = 8, title: str | None = None, ax: Axe
     """Draw a grid of images in [-1, 1] on ``ax`` (a new figure if None)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
-    grid = image_grid(images, nrow)
-    ax.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray", vmin=0, vmax=1)
+    ax.imshow(image_grid(images, nrow))
     ax.set_axis_off()
     if title:
         ax.set_title(title)

@@ -183,7 +183,8 @@ class GANTrainer:
             getattr(self.history, name).extend(values[:, column].tolist())
 
     def _snapshot(self) -> None:
-        if self.snapshot_every and (not self.history.snapshots or self.history.snapshots[-1][0] != self.step):
+        """Samples of the fixed noise batch at step 0 and every ``snapshot_every`` steps (so a resumed run matches)."""
+        if self.snapshot_every:
             self.history.snapshots.append((self.step, self.sample(noise=self.fixed_noise)))
 
     def fit(self, steps: int, checkpoint: str | Path | None = None, checkpoint_every: int = 1000) -> History:
@@ -218,8 +219,6 @@ class GANTrainer:
         finally:
             bar.close()
         self._flush()
-        if self.snapshot_every:
-            self._snapshot()
         if checkpoint is not None:
             self.save_checkpoint(checkpoint)
         return self.history

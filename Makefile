@@ -1,0 +1,33 @@
+# Two commands do all the set-up (see README.md): `make book` and `make test`.
+# Each creates the virtual environment .venv on its first run (about 2 minutes) and reuses it afterwards.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export GAN_COURSE_PROFILE ?= fast
+
+.PHONY: book test venv execute clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+	touch $(STAMP)
+
+# The rendered book, from the outputs committed with each chapter: _build/html/index.html.
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# Unit tests, the book build check, and every chapter re-executed by nbval (fast profile unless set otherwise).
+test: $(STAMP)
+	$(BIN)/python -m pytest --nbval-lax tests book
+
+# Re-execute the chapters with the cpu profile and store their outputs in place (what the book shows).
+execute: $(STAMP)
+	cd book && GAN_COURSE_PROFILE=cpu ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=1800 *.ipynb
+
+clean:
+	rm -rf _build .pytest_cache

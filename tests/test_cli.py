@@ -1,0 +1,58 @@
+"""The command line: the dry run smoke test, resuming by re-running, and clear errors for bad arguments."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from gan_course.cli import main, parse_args
+from conftest import ROOT
+
+
+def _rows(path):
+    with open(path) as file:
+        return list(csv.DictReader(file))
+
+
+def test_dry_run_on_mnist_as_a_user_types_it(tmp_path, mnist_test_split):
+    out = tmp_path / "run"
+    env = {**os.environ, "GAN_COURSE_DATA": str(mnist_test_split)}
+    result = subprocess.run(
+        [sys.executable, "-m", "gan_course", "train", "mlp", "--dataset", "mnist", "--dry-run", "--out", str(out)],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Training mlp on mnist" in result.stdout and "step 2:" in result.stdout
+    assert "TEST split" in result.stderr
+    assert {p.name for p in out.iterdir()} == {"checkpoint.pt", "history.csv", "history.png", "samples.png"}
+    assert [row["step"] for row in _rows(out / "history.csv")] == ["1", "2"]
+
+
+def test_rerunning_a_command_resumes_its_checkpoint(tmp_path, capsys):
+    arguments = ["train", "mlp", "--dataset", "ring", "--steps", "6", "--batch-size", "16", "--out", str(tmp_path)]
+    main(arguments[:4] + ["--steps", "3"] + arguments[6:])
+    main(arguments)
+    output = capsys.readouterr().out
+    assert "Resumed from" in output and "at step 3" in output
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == 6
+    assert len(_rows(tmp_path / "history.csv")) == 6
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["train", "mlp", "--dataset", "ring", "--steps", "0"], "--steps must be a positive integer"),
+        (["train", "mlp", "--dataset", "ring", "--lr", "-1"], "--lr must be positive"),
+        (["train", "mlp", "--dataset", "cifar"], "invalid choice: 'cifar'"),
+        (["train", "vae", "--dataset", "ring"], "invalid choice: 'vae'"),
+    ],
+)
+def test_bad_arguments_are_explained(arguments, message, capsys):
+    with pytest.raises(SystemExit):
+        parse_args(arguments)
+    assert message in capsys.readouterr().err

@@ -1,0 +1,175 @@
+"""Toy distributions against their definitions, the batch streams, and MNIST loading offline."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from scipy import integrate, stats
+
+from gan_course.data import (
+    GaussianMixture1D,
+    MNISTTestSplitWarning,
+    SamplerStream,
+    SwissRoll,
+    TensorStream,
+    gaussian_1d,
+    grid,
+    load_mnist,
+    ring,
+)
+
+N = 200_000
+
+
+def _sample(distribution, n=N, seed=0) -> torch.Tensor:
+    return distribution.sample(n, generator=torch.Generator().manual_seed(seed)).double()
+
+
+def test_gaussian_1d_moments_and_density_match_its_definition():
+    p = gaussian_1d(mean=4.0, std=0.5)
+    x = _sample(p)
+    assert x.shape == (N, 1)
+    assert abs(x.mean().item() - 4.0) < 4 * 0.5 / math.sqrt(N)
+    assert abs(x.std().item() - 0.5) < 0.005
+    xs = np.linspace(1, 7, 41)
+    np.testing.assert_allclose(p.density(xs), stats.norm(4.0, 0.5).pdf(xs), rtol=1e-12)
+
+
+def test_mixture_1d_moments_density_integral_and_types():
+    p = GaussianMixture1D(means=[-2.0, 3.0], stds=[0.5, 1.0], weights=[0.3, 0.7])
+    assert p.mean() == pytest.approx(0.3 * -2 + 0.7 * 3)
+    assert p.variance() == pytest.approx(0.3 * (0.25 + 4) + 0.7 * (1 + 9) - (0.3 * -2 + 0.7 * 3) ** 2)
+    x = _sample(p)
+    assert abs(x.mean().item() - p.mean()) < 5 * math.sqrt(p.variance() / N)
+    assert abs(x.var().item() - p.variance()) < 0.05
+    total, _ = integrate.quad(lambda t: float(p.density(t)), -np.inf, np.inf)
+    assert total == pytest.approx(1.0, abs=1e-8)
+    assert isinstance(p.density(torch.zeros(3)), torch.Tensor) and isinstance(p.density(np.zeros(3)), np.ndarray)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(means=[0.0, 1.0], stds=[1.0]), "one std per mean"),
+        (dict(means=[0.0], stds=[0.0]), "every std must be positive"),
+        (dict(means=[0.0, 1.0], stds=[1.0, 1.0], weights=[0.5, 0.6]), "summing to 1"),
+    ],
+)
+def test_mixture_1d_rejects_bad_parameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        GaussianMixture1D(**kwargs)
+
+
+def test_ring_has_evenly_spaced_distinct_modes_and_the_papers_defaults():
+    p = ring()
+    assert p.modes.shape == (8, 2) and p.std == 0.01
+    assert torch.allclose(p.modes.norm(dim=1), torch.ones(8, dtype=torch.float64))
+    angles = torch.atan2(p.modes[:, 1], p.modes[:, 0]).remainder(2 * math.pi).sort().values
+    assert torch.allclose(angles.diff(), torch.full((7,), 2 * math.pi / 8, dtype=torch.float64))
+    assert torch.cdist(p.modes, p.modes).add(torch.eye(8)).min() > 0.7  # no duplicated end point
+    q = ring(n_modes=6, radius=2.0, std=0.1)
+    assert q.modes.shape == (6, 2) and torch.allclose(q.modes.norm(dim=1), torch.full((6,), 2.0, dtype=torch.float64))
+
+
+def test_grid_modes_are_the_pacgan_grid():
+    p = grid()
+    assert p.std == 0.05
+    expected = {(float(a), float(b)) for a in (-4, -2, 0, 2, 4) for b in (-4, -2, 0, 2, 4)}
+    assert {tuple(m) for m in p.modes.tolist()} == expected
+
+
+@pytest.mark.parametrize("make", [ring, grid, lambda: ring(n_modes=5, radius=3.0, std=0.3)])
+def test_mixture_2d_sample_moments_match_the_definition(make):
+    p = make()
+    x = _sample(p)
+    assert x.shape == (N, 2)
+    covariance = p.covariance()
+    assert torch.allclose(x.mean(0), p.mean(), atol=5 * math.sqrt(covariance.diagonal().max().item() / N))
+    assert torch.allclose(torch.cov(x.T), covariance, atol=0.03 * covariance.diagonal().max().item())
+    nearest = torch.cdist(x, p.modes).argmin(1)
+    counts = torch.bincount(nearest, minlength=len(p.modes)).double() / N
+    assert torch.allclose(counts, torch.full_like(counts, 1 / len(p.modes)), atol=0.01)
+
+
+def test_mixture_2d_density_integrates_to_one_and_matches_scipy():
+    p = ring(n_modes=3, radius=1.0, std=0.3)
+    total, _ = integrate.dblquad(lambda y, x: float(p.density(np.array([x, y]))), -4, 4, -4, 4, epsabs=1e-9)
+    assert total == pytest.approx(1.0, abs=1e-6)
+    point = np.array([0.2, -0.4])
+    expected = np.mean([stats.multivariate_normal(m, 0.09 * np.eye(2)).pdf(point) for m in p.modes.numpy()])
+    assert p.density(point) == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="last dimension of 2"):
+        p.density(np.zeros((4, 3)))
+
+
+def test_swiss_roll_follows_the_sklearn_definition():
+    noiseless = SwissRoll(noise=0.0, scale=1.0)
+    x = _sample(noiseless, n=5000)
+    radius = x.norm(dim=1)  # |(t cos t, t sin t)| = t
+    assert radius.min() >= 1.5 * math.pi - 1e-9 and radius.max() <= 4.5 * math.pi + 1e-9
+    angle = torch.atan2(x[:, 1], x[:, 0])
+    assert torch.allclose(torch.cos(radius), torch.cos(angle), atol=1e-6)
+    t_uniform = stats.kstest(((radius / (1.5 * math.pi)) - 1) / 2, "uniform")
+    assert t_uniform.pvalue > 1e-3
+    scaled = _sample(SwissRoll(), n=5000)
+    assert scaled.abs().max() < 16 / 7.5
+    with pytest.raises(ValueError, match="noise >= 0 and scale > 0"):
+        SwissRoll(noise=-1)
+
+
+def test_sampler_stream_resumes_the_same_batches():
+    stream = SamplerStream(ring(), batch_size=16, seed=3)
+    next(stream)
+    state = stream.state_dict()
+    expected = [next(stream) for _ in range(3)]
+    other = SamplerStream(ring(), batch_size=16, seed=99)
+    other.load_state_dict(state)
+    assert all(torch.equal(a, next(other)) for a in expected)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        SamplerStream(ring(), batch_size=0)
+
+
+def test_tensor_stream_visits_every_row_once_per_epoch_and_resumes():
+    data = torch.arange(10).float().unsqueeze(1)
+    stream = TensorStream(data, batch_size=3, seed=0)
+    epoch = torch.cat([next(stream) for _ in range(3)])  # 9 of 10 rows; the incomplete last batch is dropped
+    assert len(set(epoch.flatten().tolist())) == 9
+    state = stream.state_dict()
+    expected = [next(stream) for _ in range(5)]
+    assert stream.epoch == 2
+    other = TensorStream(data, batch_size=3, seed=0)
+    other.load_state_dict(state)
+    assert all(torch.equal(a, next(other)) for a in expected)
+    with pytest.raises(ValueError, match="larger than the 10 examples"):
+        TensorStream(data, batch_size=11)
+
+
+def test_mnist_without_files_offline_names_the_files_the_folder_and_the_source(tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        load_mnist(tmp_path, download=False)
+    message = str(error.value)
+    assert str(tmp_path / "MNIST" / "raw") in message
+    assert "t10k-images-idx3-ubyte.gz" in message and "train-images-idx3-ubyte.gz" in message
+    assert "https://" in message and "download=False" in message
+
+
+def test_mnist_offline_uses_the_test_split_and_says_so(mnist_test_split):
+    with pytest.warns(MNISTTestSplitWarning, match="Using the 10,000-digit TEST split"):
+        data = load_mnist(mnist_test_split, download=False)
+    assert data.split == "test" and len(data) == 10_000
+    assert data.images.shape == (10_000, 1, 28, 28) and data.images.dtype == torch.float32
+    assert data.images.min() == -1.0 and data.images.max() == 1.0
+    assert torch.equal(torch.bincount(data.labels), torch.tensor([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]))
+
+
+def test_mnist_rejects_a_damaged_file(mnist_test_split):
+    raw = mnist_test_split / "MNIST" / "raw"
+    (raw / "t10k-labels-idx1-ubyte.gz").write_bytes(b"not mnist")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MNISTTestSplitWarning)
+        with pytest.raises(RuntimeError, match="does not have the MD5 checksum"):
+            load_mnist(mnist_test_split, download=False)
