@@ -1,5 +1,6 @@
 """Generators and discriminators, one module per architecture."""
 
+from gan_course.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan_course.models.mlp import MLPDiscriminator, MLPGenerator
 
-__all__ = ["MLPDiscriminator", "MLPGenerator"]
+__all__ = ["DCGANDiscriminator", "DCGANGenerator", "MLPDiscriminator", "MLPGenerator"]
