@@ -81,6 +81,8 @@ def plot_history(history: History, smooth: int = 1) -> Figure:
         ax.set_xlabel("generator step")
         ax.legend()
     ax_loss.set_title("losses")
+    ax_loss.set_ylabel("loss")
+    ax_d.set_ylabel("mean discriminator output")
     ax_d.axhline(0.5, color="gray", linestyle=":", linewidth=1)
     ax_d.set_ylim(-0.02, 1.02)
     ax_d.set_title("discriminator outputs")
