@@ -70,3 +70,4 @@ def test_book_builds_offline_without_warnings(tmp_path):
         page = (html / chapter.relative_to(ROOT).with_suffix(".html")).read_text()
         assert "<img" in page, f"{chapter.name} renders no figure"
         assert "colab.research.google.com" in page, f"{chapter.name} has no Colab launch button"
+        assert 'class="solution admonition"' not in page, f"{chapter.name} shows a solution: add :class: dropdown"
