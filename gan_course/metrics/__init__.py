@@ -1,0 +1,40 @@
+"""Measuring a GAN: one module per idea, re-exported here.
+
+* :mod:`~gan_course.metrics.samples` — what a metric accepts: a tensor of samples, a generator module with
+  ``latent_dim``, or a sampling function ``sample(n)``; seeded, batched, on the generator's device.
+* :mod:`~gan_course.metrics.modes` — mode coverage, high-quality share and reverse KL on the ring and the grid
+  (VEEGAN, PacGAN).
+* :mod:`~gan_course.metrics.density_1d` — the Jensen–Shannon divergence on the line, from histograms.
+* :mod:`~gan_course.metrics.frechet` — the Fréchet distance, and the Fréchet classifier distance of MNIST digits.
+* :mod:`~gan_course.metrics.classes` — the class histogram of generated digits, and label accuracy.
+* :mod:`~gan_course.metrics.parzen` — the Parzen-window log-likelihood estimate (and why not to trust it).
+"""
+
+from gan_course.metrics.classes import ClassHistogram, LabelAccuracy, class_histogram, label_accuracy
+from gan_course.metrics.density_1d import js_divergence_1d
+from gan_course.metrics.frechet import (
+    FeatureStatistics,
+    classifier_statistics,
+    frechet_classifier_distance,
+    frechet_distance,
+    gaussian_statistics,
+)
+from gan_course.metrics.modes import ModeCoverage, mode_coverage
+from gan_course.metrics.parzen import parzen_bandwidth, parzen_log_likelihood
+
+__all__ = [
+    "ClassHistogram",
+    "FeatureStatistics",
+    "LabelAccuracy",
+    "ModeCoverage",
+    "class_histogram",
+    "classifier_statistics",
+    "frechet_classifier_distance",
+    "frechet_distance",
+    "gaussian_statistics",
+    "js_divergence_1d",
+    "label_accuracy",
+    "mode_coverage",
+    "parzen_bandwidth",
+    "parzen_log_likelihood",
+]

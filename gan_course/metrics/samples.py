@@ -1,0 +1,186 @@
+"""Where a metric's samples come from, and the shapes and ranges it accepts.
+
+Every metric of :mod:`gan_course.metrics` takes its generated samples as a *source*, one of
+
+* a ``Tensor`` of samples: used as it is, all of its rows;
+* a generator, an ``nn.Module`` with a ``latent_dim`` attribute (such as :class:`~gan_course.models.MLPGenerator`):
+  ``n`` samples ``G(z)`` with ``z ~ N(0, I)`` (or ``U(-1, 1)`` with ``noise="uniform"``) drawn from a
+  ``torch.Generator`` seeded with ``seed``, in eval mode, without gradients, on the generator's device;
+* a sampling function ``sample(k) -> Tensor`` returning ``k`` samples, e.g. ``ring().sample``: called once per batch
+  with torch's global generators seeded with ``seed`` (their state is restored afterwards).
+
+Samples are produced in batches of ``batch_size``; a progress bar (``tqdm.auto``) appears when producing them takes
+more than two seconds. For a fixed ``seed`` the samples, and so every metric, are the same from run to run.
+Conditional generators, for :func:`~gan_course.metrics.label_accuracy`, are a module called as ``G(z, y)`` or a
+function ``sample(y) -> Tensor`` returning one sample per label.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, Union
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from gan_course.device import default_device
+
+Source = Union[Tensor, nn.Module, Callable[[int], Tensor]]
+ConditionalSource = Union[nn.Module, Callable[[Tensor], Tensor]]
+NOISE = ("normal", "uniform")
+PROGRESS_DELAY = 2.0  # seconds before a progress bar appears: short evaluations stay quiet
+
+
+def _check_count(n: int, batch_size: int) -> None:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n (the number of samples to draw) must be a positive integer, got {n!r}")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def source_device(source: Source | ConditionalSource) -> torch.device:
+    """The device a source computes on: a module's parameters' device, a tensor's device, else the default device."""
+    if isinstance(source, Tensor):
+        return source.device
+    if isinstance(source, nn.Module):
+        parameter = next(source.parameters(), None)
+        return parameter.device if parameter is not None else default_device()
+    return default_device()
+
+
+def _latent_dim(generator: nn.Module) -> int:
+    latent_dim = getattr(generator, "latent_dim", None)
+    if not isinstance(latent_dim, int) or latent_dim < 1:
+        raise TypeError(
+            f"a generator module must have an integer attribute latent_dim (the size of its noise z); "
+            f"{type(generator).__name__} has latent_dim={latent_dim!r}. Set it, or pass a function sample(n) -> Tensor."
+        )
+    return latent_dim
+
+
+def _noise(kind: str, n: int, latent_dim: int, generator: torch.Generator) -> Tensor:
+    if kind == "normal":
+        return torch.randn(n, latent_dim, generator=generator)
+    return torch.rand(n, latent_dim, generator=generator) * 2 - 1
+
+
+class _EvalMode:
+    """Put a module in eval mode inside a ``with`` block and restore its mode afterwards."""
+
+    def __init__(self, module: nn.Module):
+        self.module = module
+
+    def __enter__(self) -> None:
+        self.training = self.module.training
+        self.module.eval()
+
+    def __exit__(self, *exc) -> None:
+        self.module.train(self.training)
+
+
+def batches(source: Source, n: int, batch_size: int = 500, seed: int = 0, noise: str = "normal",
+            progress: bool = True, desc: str = "sampling") -> Iterator[Tensor]:
+    """Yield the samples of ``source`` in batches (see the module's docstring): ``n`` of them from a generator or a
+    sampling function, every row of a tensor."""
+    if noise not in NOISE:
+        raise ValueError(f"noise must be one of {NOISE}, got {noise!r}")
+    if isinstance(source, Tensor):
+        if source.ndim == 0 or len(source) == 0:
+            raise ValueError(f"the tensor of samples is empty (shape {tuple(source.shape)})")
+        n = len(source)
+    _check_count(n, batch_size)
+    sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
+    bar = tqdm(sizes, desc=desc, disable=not progress or len(sizes) < 2, delay=PROGRESS_DELAY, leave=False)
+    if isinstance(source, Tensor):
+        start = 0
+        for size in bar:
+            yield source[start : start + size].detach()
+            start += size
+    elif isinstance(source, nn.Module):
+        latent_dim = _latent_dim(source)
+        device = source_device(source)
+        generator = torch.Generator().manual_seed(seed)
+        with torch.no_grad(), _EvalMode(source):
+            for size in bar:
+                yield source(_noise(noise, size, latent_dim, generator).to(device))
+    elif callable(source):
+        for size in _seeded(bar, seed):
+            with torch.no_grad():
+                samples = source(size)
+            if not isinstance(samples, Tensor) or samples.ndim == 0 or len(samples) != size:
+                raise ValueError(
+                    f"sample({size}) must return a tensor of {size} samples, got "
+                    f"{type(samples).__name__} of shape {tuple(getattr(samples, 'shape', ()))}"
+                )
+            yield samples
+    else:
+        raise TypeError(
+            f"samples must be a Tensor, a generator nn.Module with latent_dim, or a function sample(n) -> Tensor; "
+            f"got {type(source).__name__}"
+        )
+
+
+def _seeded(items, seed: int):
+    """Iterate ``items`` with torch's global generators seeded with ``seed``, restoring their state at the end."""
+    with torch.random.fork_rng(devices=range(torch.cuda.device_count()) if torch.cuda.is_available() else []):
+        torch.manual_seed(seed)
+        yield from items
+
+
+def conditional_batches(source: ConditionalSource, labels: Tensor, batch_size: int = 500, seed: int = 0,
+                        noise: str = "normal", progress: bool = True,
+                        desc: str = "sampling") -> Iterator[tuple[Tensor, Tensor]]:
+    """Yield ``(samples, labels)`` batches: ``G(z, y)`` for a module with ``latent_dim``, ``sample(y)`` otherwise."""
+    if noise not in NOISE:
+        raise ValueError(f"noise must be one of {NOISE}, got {noise!r}")
+    if labels.ndim != 1 or len(labels) == 0 or labels.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
+        raise ValueError(f"labels must be a non-empty 1-D integer tensor, got {labels.dtype} of shape {tuple(labels.shape)}")
+    _check_count(len(labels), batch_size)
+    chunks = labels.split(batch_size)
+    bar = tqdm(chunks, desc=desc, disable=not progress or len(chunks) < 2, delay=PROGRESS_DELAY, leave=False)
+    if isinstance(source, nn.Module):
+        latent_dim = _latent_dim(source)
+        device = source_device(source)
+        generator = torch.Generator().manual_seed(seed)
+        with torch.no_grad(), _EvalMode(source):
+            for y in bar:
+                yield source(_noise(noise, len(y), latent_dim, generator).to(device), y.to(device)), y
+    elif callable(source):
+        for y in _seeded(bar, seed):
+            with torch.no_grad():
+                samples = source(y)
+            if not isinstance(samples, Tensor) or samples.ndim == 0 or len(samples) != len(y):
+                raise ValueError(f"sample(labels) must return one sample per label ({len(y)}), got "
+                                 f"{type(samples).__name__} of shape {tuple(getattr(samples, 'shape', ()))}")
+            yield samples, y
+    else:
+        raise TypeError(f"a conditional generator must be an nn.Module with latent_dim called as G(z, y), or a "
+                        f"function sample(labels) -> Tensor; got {type(source).__name__}")
+
+
+def check_points(samples: Tensor, dim: int) -> Tensor:
+    """``samples`` as a float64 CPU tensor of shape (N, ``dim``); a clear error for another shape or NaN/inf."""
+    if dim == 1 and samples.ndim == 1:
+        samples = samples.unsqueeze(1)
+    if samples.ndim != 2 or samples.shape[1] != dim:
+        raise ValueError(f"samples must have shape (N, {dim}), got {tuple(samples.shape)}")
+    samples = samples.detach().to("cpu", torch.float64)
+    if not bool(torch.isfinite(samples).all()):
+        raise ValueError("samples contain NaN or infinite values: the generator diverged, or the data are broken")
+    return samples
+
+
+def check_images(images: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """``images`` unchanged if they have shape (N, *``shape``) and finite values in [-1, 1]; else a clear error."""
+    if images.ndim != len(shape) + 1 or tuple(images.shape[1:]) != tuple(shape):
+        raise ValueError(f"images must have shape (N, {', '.join(map(str, shape))}), got {tuple(images.shape)}")
+    if not bool(torch.isfinite(images).all()):
+        raise ValueError("images contain NaN or infinite values: the generator diverged, or the data are broken")
+    low, high = float(images.min()), float(images.max())
+    if low < -1 or high > 1:
+        raise ValueError(
+            f"image values must lie in [-1, 1] (the scaling of gan_course.data and of a tanh generator); got "
+            f"[{low:.3g}, {high:.3g}]. Rescale them first, e.g. x * 2 - 1 for images in [0, 1] or x / 127.5 - 1 "
+            f"for bytes."
+        )
+    return images

@@ -1,0 +1,285 @@
+"""A small convolutional MNIST classifier: the measuring instrument of the course's MNIST metrics.
+
+The Fréchet distance, the class histogram and the label accuracy of :mod:`gan_course.metrics` read generated digits
+through this network, as TF-GAN's ``mnist_frechet_distance`` and ``mnist_score`` read them through a pretrained MNIST
+classifier (the MNIST analogue of the Inception network of Salimans et al. 2016 and Heusel et al. 2017).
+
+Its weights ship with the package (``gan_course/weights/mnist_classifier.pt``) and were produced by
+:func:`train_mnist_classifier`, which is deterministic for a seed on the CPU::
+
+    python -m gan_course.models.mnist_classifier --out gan_course/weights/mnist_classifier.pt
+    python -m gan_course.models.mnist_classifier --evaluate gan_course/weights/mnist_classifier.pt
+
+Which digits it was trained on is stored in the weights file. With MNIST's training split on disk it trains on the
+60,000 training digits and holds out the whole test split; with only the test split (as where this course's outputs
+are made) it trains on a seeded subset of the test split and holds out the rest. Either way the held-out digits are
+indices into the test split, so :func:`heldout_digits` rebuilds them from any machine that has the test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import math
+import time
+import warnings
+from importlib import resources
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from gan_course.data.mnist import LabeledImages, MNISTTestSplitWarning, default_data_root, load_mnist
+from gan_course.data.mnist import _present, _read_split
+from gan_course.device import default_device
+from gan_course.seed import seed_everything
+
+WEIGHTS = "mnist_classifier.pt"
+IMAGE_SHAPE = (1, 28, 28)
+N_CLASSES = 10
+
+
+class MNISTClassifier(nn.Module):
+    """Three convolution blocks (batch norm, ReLU, 2x2 max-pooling), a 64-unit hidden layer, and 10 logits.
+
+    ``features(x)`` returns the 64 activations of the hidden (penultimate) layer, on which the Fréchet classifier
+    distance is computed; ``forward(x)`` returns the class logits. Inputs are digits of shape (N, 1, 28, 28) in
+    [-1, 1], the scaling of :func:`gan_course.data.load_mnist` and of a tanh generator.
+    """
+
+    feature_dim = 64
+
+    def __init__(self, dropout: float = 0.3):
+        super().__init__()
+
+        def block(fan_in: int, fan_out: int) -> list[nn.Module]:
+            return [nn.Conv2d(fan_in, fan_out, 3, padding=1, bias=False), nn.BatchNorm2d(fan_out), nn.ReLU(), nn.MaxPool2d(2)]
+
+        self.body = nn.Sequential(
+            *block(1, 16), *block(16, 32), *block(32, 64),  # 28 -> 14 -> 7 -> 3
+            nn.Flatten(),
+            nn.Linear(64 * 3 * 3, self.feature_dim, bias=False),
+            nn.BatchNorm1d(self.feature_dim),
+            nn.ReLU(),
+        )
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(self.feature_dim, N_CLASSES))
+        self.meta: dict[str, Any] = {}
+
+    def _check(self, x: Tensor) -> None:
+        if x.ndim != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
+            raise ValueError(f"digits must have shape (N, 1, 28, 28), got {tuple(x.shape)}")
+
+    def features(self, x: Tensor) -> Tensor:
+        """The penultimate layer's activations, shape (N, 64)."""
+        self._check(x)
+        return self.body(x)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Class logits, shape (N, 10)."""
+        return self.head(self.features(x))
+
+
+def augment(images: Tensor, generator: torch.Generator, degrees: float = 10.0, shift: float = 2.0,
+            scale: tuple[float, float] = (0.9, 1.1)) -> Tensor:
+    """Random small rotations (±``degrees``), shifts (±``shift`` pixels) and zooms of digits in [-1, 1].
+
+    One affine map per image, drawn from ``generator`` (so training repeats exactly), applied with ``affine_grid``
+    and bilinear ``grid_sample``; pixels moved in from outside the image are background (-1).
+    """
+    n = len(images)
+    u = torch.rand(n, 4, generator=generator, dtype=torch.float32)
+    angle = math.radians(degrees) * (2 * u[:, 0] - 1)
+    zoom = scale[0] + (scale[1] - scale[0]) * u[:, 1]
+    offset = (2 * u[:, 2:] - 1) * shift * 2 / images.shape[-1]  # affine_grid measures shifts in half-widths
+    cos, sin = angle.cos() / zoom, angle.sin() / zoom
+    theta = torch.stack([torch.stack([cos, -sin, offset[:, 0]], 1), torch.stack([sin, cos, offset[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta.to(images.device), list(images.shape), align_corners=False)
+    return F.grid_sample(images + 1, grid, mode="bilinear", padding_mode="zeros", align_corners=False) - 1
+
+
+def _test_split(root: Path) -> LabeledImages:
+    """MNIST's test split from ``<root>/MNIST/raw`` (the held-out digits always come from it)."""
+    raw = root / "MNIST" / "raw"
+    if _present(raw, "test"):
+        return _read_split(raw, "test", root)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MNISTTestSplitWarning)
+        data = load_mnist(root)  # raises FileNotFoundError naming the files and where to get them
+    if not _present(raw, "test"):
+        raise FileNotFoundError(f"MNIST's test split (t10k-*.gz) is not in {raw}; the held-out digits come from it.")
+    return data if data.split == "test" else _read_split(raw, "test", root)
+
+
+def split_digits(root: str | Path | None = None, heldout: int = 2000, seed: int = 0,
+                 download: bool = True) -> tuple[LabeledImages, Tensor]:
+    """The classifier's training digits, and the indices of its held-out digits in MNIST's test split.
+
+    With the training split available: all 60,000 training digits, and every test digit held out. With only the test
+    split: a permutation of the 10,000 test digits seeded with ``seed``; the last ``heldout`` are held out and the rest
+    are returned for training.
+    """
+    root = Path(root).expanduser() if root is not None else default_data_root()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MNISTTestSplitWarning)
+        data = load_mnist(root, download=download)
+    if data.split == "train":
+        return data, torch.arange(10_000)
+    if not 0 < heldout < len(data):
+        raise ValueError(f"heldout must be between 1 and {len(data) - 1} digits, got {heldout}")
+    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
+    train, held = order[:-heldout].sort().values, order[-heldout:].sort().values
+    return LabeledImages(data.images[train], data.labels[train], "test", data.root), held
+
+
+def heldout_digits(meta: dict[str, Any], root: str | Path | None = None) -> LabeledImages:
+    """The digits a classifier with metadata ``meta`` (``classifier.meta``) did not train on, from the test split."""
+    if "heldout_indices" not in meta:
+        raise ValueError("meta has no 'heldout_indices': pass the .meta of a classifier saved by this module")
+    test = _test_split(Path(root).expanduser() if root is not None else default_data_root())
+    index = meta["heldout_indices"].long()
+    return LabeledImages(test.images[index], test.labels[index], "test (held out)", test.root)
+
+
+@torch.no_grad()
+def predict(classifier: MNISTClassifier, images: Tensor, batch_size: int = 1000) -> Tensor:
+    """Predicted labels of ``images`` (in eval mode, on the classifier's device, in batches), on the CPU."""
+    device = next(classifier.parameters()).device
+    was_training = classifier.training
+    classifier.eval()
+    try:
+        return torch.cat([classifier(images[i : i + batch_size].to(device)).argmax(1).cpu()
+                          for i in range(0, len(images), batch_size)])
+    finally:
+        classifier.train(was_training)
+
+
+def accuracy(classifier: MNISTClassifier, digits: LabeledImages, batch_size: int = 1000) -> float:
+    """The share of ``digits`` whose predicted label is their label."""
+    return float((predict(classifier, digits.images, batch_size) == digits.labels).double().mean())
+
+
+def train_mnist_classifier(
+    root: str | Path | None = None,
+    epochs: int = 12,
+    batch_size: int = 64,
+    lr: float = 3e-3,
+    heldout: int = 2000,
+    seed: int = 0,
+    device: torch.device | None = None,
+    download: bool = True,
+    progress: bool = True,
+) -> MNISTClassifier:
+    """Train :class:`MNISTClassifier` with augmentation (:func:`augment`), AdamW and a one-cycle learning rate.
+
+    Deterministic for a ``seed`` on the CPU. The returned classifier is in eval mode; its ``meta`` records the
+    split it trained on, the held-out indices into the test split, the settings and the held-out accuracy.
+    """
+    if epochs < 1 or batch_size < 1 or not lr > 0:
+        raise ValueError(f"need epochs >= 1, batch_size >= 1 and lr > 0; got {epochs}, {batch_size}, {lr}")
+    started = time.perf_counter()
+    device = device or default_device()
+    train, held = split_digits(root, heldout, seed, download)
+    generator = seed_everything(seed)
+    classifier = MNISTClassifier().to(device)
+    optimizer = torch.optim.AdamW(classifier.parameters(), lr=lr, weight_decay=1e-4)
+    steps_per_epoch = len(train) // batch_size
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch)
+    bar = tqdm(total=epochs * steps_per_epoch, disable=not progress, desc="training the MNIST classifier", unit="step")
+    classifier.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(train), generator=generator)
+        for i in range(steps_per_epoch):
+            index = order[i * batch_size : (i + 1) * batch_size]
+            images = augment(train.images[index], generator).to(device)
+            loss = F.cross_entropy(classifier(images), train.labels[index].to(device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            bar.update()
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+    bar.close()
+    classifier.eval()
+    classifier.meta = {
+        "train_split": train.split,
+        "n_train": len(train),
+        "heldout_split": "test",
+        "heldout_indices": held.to(torch.int16),
+        "seed": seed,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "lr": lr,
+        "torch_version": str(torch.__version__),
+    }
+    classifier.meta["heldout_accuracy"] = accuracy(classifier, heldout_digits(classifier.meta, train.root))
+    classifier.meta["training_seconds"] = round(time.perf_counter() - started, 1)
+    return classifier
+
+
+def save_classifier(classifier: MNISTClassifier, path: str | Path) -> None:
+    """Write the weights and ``classifier.meta`` to ``path`` (read back by :func:`load_mnist_classifier`)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {name: value.detach().cpu() for name, value in classifier.state_dict().items()}
+    torch.save({"state_dict": state, "meta": classifier.meta}, path)
+
+
+def load_mnist_classifier(path: str | Path | None = None, device: torch.device | None = None) -> MNISTClassifier:
+    """The classifier in eval mode on ``device`` (default :func:`gan_course.default_device`), with its ``meta``.
+
+    ``path`` defaults to the weights shipped with the package; files are read with ``torch.load(weights_only=True)``.
+    """
+    if path is None:
+        with resources.as_file(resources.files("gan_course") / "weights" / WEIGHTS) as shipped:
+            checkpoint = torch.load(shipped, map_location="cpu", weights_only=True)
+    else:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"no classifier weights at {path}; train them with "
+                                    f"`python -m gan_course.models.mnist_classifier --out {path}`")
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    classifier = MNISTClassifier()
+    classifier.load_state_dict(checkpoint["state_dict"])
+    classifier.meta = dict(checkpoint["meta"])
+    return classifier.to(device or default_device()).eval()
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped(device: torch.device) -> MNISTClassifier:
+    return load_mnist_classifier(device=device)
+
+
+def shipped_classifier(device: torch.device | None = None) -> MNISTClassifier:
+    """The classifier shipped with the package on ``device`` (default :func:`gan_course.default_device`), loaded once
+    per device and shared by the metrics; treat it as read-only (use :func:`load_mnist_classifier` for a copy)."""
+    return _shipped(torch.device(device) if device is not None else default_device())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m gan_course.models.mnist_classifier",
+                                     description="Train the course's MNIST classifier, or evaluate saved weights.")
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--out", type=Path, help="train and write the weights to this file")
+    action.add_argument("--evaluate", type=Path, help="print the held-out accuracy of the weights in this file")
+    parser.add_argument("--root", type=Path, help="data root holding MNIST/raw (default: gan_course's data folder)")
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.out is not None:
+        classifier = train_mnist_classifier(args.root, epochs=args.epochs, seed=args.seed)
+        save_classifier(classifier, args.out)
+        meta = classifier.meta
+        print(f"trained on {meta['n_train']} digits of the {meta['train_split']} split in "
+              f"{meta['training_seconds']:.0f} s; wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
+    else:
+        classifier = load_mnist_classifier(args.evaluate)
+        meta = classifier.meta
+    digits = heldout_digits(meta, args.root)
+    print(f"held-out accuracy: {accuracy(classifier, digits):.2%} on {len(digits)} digits of the test split "
+          f"it did not train on")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The MNIST classifier behind the image metrics: its shipped weights, its deterministic training, its held-out split."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+import torch
+
+from gan_course.models.mnist_classifier import (
+    MNISTClassifier,
+    augment,
+    heldout_digits,
+    load_mnist_classifier,
+    main,
+    split_digits,
+    train_mnist_classifier,
+)
+
+SHIPPED = resources.files("gan_course") / "weights" / "mnist_classifier.pt"
+
+
+def test_the_shipped_weights_are_small_and_load_with_weights_only():
+    assert SHIPPED.is_file() and SHIPPED.stat().st_size < 400 * 1024
+    checkpoint = torch.load(SHIPPED, map_location="cpu", weights_only=True)
+    assert set(checkpoint) == {"state_dict", "meta"}
+    classifier = load_mnist_classifier(device=torch.device("cpu"))
+    assert not classifier.training
+    assert classifier.meta["heldout_accuracy"] >= 0.98 and classifier.meta["seed"] == 0
+    x = torch.zeros(3, 1, 28, 28)
+    assert classifier.features(x).shape == (3, 64) and classifier(x).shape == (3, 10)
+    with pytest.raises(ValueError, match=r"digits must have shape \(N, 1, 28, 28\)"):
+        classifier(torch.zeros(3, 28, 28))
+
+
+def test_missing_weights_say_how_to_make_them(tmp_path):
+    with pytest.raises(FileNotFoundError, match="python -m gan_course.models.mnist_classifier --out"):
+        load_mnist_classifier(tmp_path / "none.pt")
+
+
+def test_augmentation_is_seeded_keeps_the_background_and_is_the_identity_without_motion():
+    images = -torch.ones(4, 1, 28, 28)
+    images[:, :, 10:18, 12:16] = 1.0
+    same = augment(images, torch.Generator().manual_seed(0), degrees=0, shift=0, scale=(1.0, 1.0))
+    torch.testing.assert_close(same, images, atol=1e-5, rtol=0)
+    first = augment(images, torch.Generator().manual_seed(1))
+    assert torch.equal(first, augment(images, torch.Generator().manual_seed(1)))
+    assert not torch.allclose(first, images)
+    assert first.min() >= -1 - 1e-6 and first.max() <= 1 + 1e-6
+    assert torch.allclose(first[:, :, 0, :], torch.tensor(-1.0))  # the moved-in border is background
+
+
+def test_with_only_the_test_split_the_held_out_digits_are_a_seeded_disjoint_subset(mnist_test_split):
+    train, held = split_digits(mnist_test_split, heldout=2000, seed=0, download=False)
+    assert len(train) == 8000 and len(held) == 2000 and train.split == "test"
+    assert torch.equal(held, held.unique())
+    _, again = split_digits(mnist_test_split, heldout=2000, seed=0, download=False)
+    assert torch.equal(held, again)
+    digits = heldout_digits({"heldout_indices": held}, mnist_test_split)
+    assert len(digits) == 2000
+    assert torch.cdist(digits.images[:200].flatten(1), train.images.flatten(1)).min() > 0  # none is a training digit
+    with pytest.raises(ValueError, match="heldout must be between 1 and 9999"):
+        split_digits(mnist_test_split, heldout=10_000, download=False)
+    with pytest.raises(ValueError, match="heldout_indices"):
+        heldout_digits({}, mnist_test_split)
+
+
+def test_training_is_deterministic_and_records_its_split(mnist_test_split):
+    def train():
+        return train_mnist_classifier(mnist_test_split, epochs=3, batch_size=50, heldout=9500, download=False,
+                                      progress=False, device=torch.device("cpu"))
+
+    first, second = train(), train()
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
+    meta = first.meta
+    assert meta["train_split"] == "test" and meta["n_train"] == 500 and len(meta["heldout_indices"]) == 9500
+    assert meta["heldout_accuracy"] == second.meta["heldout_accuracy"] > 0.5  # 30 steps on 500 digits: far better than chance
+    assert isinstance(first, MNISTClassifier) and not first.training
+
+
+def test_the_command_line_prints_the_held_out_accuracy_of_the_shipped_weights(mnist_test_split, capsys):
+    with resources.as_file(SHIPPED) as path:
+        main(["--evaluate", str(path), "--root", str(mnist_test_split)])
+    output = capsys.readouterr().out
+    assert "held-out accuracy: 99." in output and "on 2000 digits of the test split it did not train on" in output
