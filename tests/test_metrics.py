@@ -192,6 +192,18 @@ def test_a_sampling_function_is_seeded_and_the_global_generator_restored():
     assert first.n_samples == 600 and first.modes_covered == 8
 
 
+def test_a_progress_bar_appears_only_for_long_evaluations(monkeypatch, capsys):
+    from gan_course.metrics import samples
+
+    points = ring().modes.float().repeat(10, 1)
+    mode_coverage(points, ring(), batch_size=8)
+    assert "mode coverage" not in capsys.readouterr().err  # quicker than PROGRESS_DELAY: no bar
+    monkeypatch.setattr(samples, "PROGRESS_DELAY", -1.0)
+    assert mode_coverage(points, ring(), batch_size=8) == mode_coverage(points, ring(), progress=False)
+    err = capsys.readouterr().err
+    assert "mode coverage:" in err and "/10 [" in err  # 80 points in batches of 8: a bar over 10 batches
+
+
 @pytest.mark.parametrize(
     "samples, error, message",
     [

@@ -53,7 +53,8 @@ class ClassHistogram:
 
     @property
     def kl_to_uniform(self) -> float:
-        r"""$\mathrm{KL}(\hat p \,\|\, u) = \sum_c \hat p_c \log(K \hat p_c)$ (:func:`gan_course.divergences.kl_divergence`)."""
+        r"""$\mathrm{KL}(\hat p \,\|\, u) = \sum_c \hat p_c \log(K \hat p_c)$, by
+        :func:`gan_course.divergences.kl_divergence`."""
         return kl_divergence(self.proportions, np.full(len(self.counts), 1.0 / len(self.counts)))
 
     def __str__(self) -> str:

@@ -101,7 +101,7 @@ def frechet_distance(mean1: ArrayLike, cov1: ArrayLike, mean2: ArrayLike, cov2: 
     # Tr (Σ1 Σ2)^{1/2} = Σ_i sqrt(λ_i), λ the eigenvalues of Σ1^{1/2} Σ2 Σ1^{1/2} (the same as those of Σ1 Σ2)
     middle = root1 @ cov2 @ root1
     eigenvalues, _ = _psd_eigh((middle + middle.T) / 2, "Σ1^{1/2} Σ2 Σ1^{1/2}")
-    # d² = ‖μ1 − μ2‖² + Tr Σ1 + Tr Σ2 − 2 Tr (Σ1 Σ2)^{1/2}; max(·, 0): rounding can give -1e-15 for equal Gaussians
+    # d² = ‖μ1 − μ2‖² + Tr Σ1 + Tr Σ2 − 2 Tr (Σ1 Σ2)^{1/2}; max(·, 0): rounding gives -1e-15 for equal Gaussians
     distance = np.sum((mean1 - mean2) ** 2) + np.trace(cov1) + np.trace(cov2) - 2 * np.sqrt(eigenvalues).sum()
     return max(float(distance), 0.0)
 

@@ -5,7 +5,8 @@ et al. (2011), fitted a Gaussian Parzen window (a kernel density estimate) to $n
 and reported the mean log-likelihood of test data under it, the bandwidth $\sigma$ chosen on a validation set:
 
 $$\log \hat p(x) = \log \frac1n \sum_{i=1}^n \mathcal{N}(x; s_i, \sigma^2 I)
- = \operatorname{logsumexp}_i\Big(-\frac{\lVert x - s_i \rVert^2}{2\sigma^2}\Big) - \log n - \frac D2 \log(2\pi\sigma^2).$$
+ = \operatorname{logsumexp}_i\Big(-\frac{\lVert x - s_i \rVert^2}{2\sigma^2}\Big)
+   - \log n - \frac D2 \log(2\pi\sigma^2).$$
 
 Theis, van den Oord & Bethge (2016) showed that in high dimensions this estimate is far from the true
 log-likelihood even with millions of samples, and that it can rank models wrongly: the centroids of k-means beat
@@ -40,14 +41,16 @@ def parzen_log_likelihood(samples: Tensor, test: Tensor, sigma: float, batch_siz
         raise ValueError(f"sigma (the Parzen window's bandwidth) must be positive, got {sigma}")
     centres, points = _flat(samples, "samples"), _flat(test, "test points").to(samples.device)
     if centres.shape[1] != points.shape[1]:
-        raise ValueError(f"samples and test points differ in size: {tuple(samples.shape[1:])} and {tuple(test.shape[1:])}")
+        raise ValueError(f"samples and test points differ in size: {tuple(samples.shape[1:])} and "
+                         f"{tuple(test.shape[1:])}")
     n, dim = centres.shape
     centre_norms = (centres**2).sum(1)
     total = 0.0
     for batch in points.split(batch_size):
         squared = ((batch**2).sum(1, keepdim=True) + centre_norms - 2 * batch @ centres.T).clamp_min(0)  # rounding
         # log p̂(x) = logsumexp_i(-‖x − s_i‖² / 2σ²) − log n − (D/2) log(2πσ²)
-        log_p = torch.logsumexp(-squared / (2 * sigma**2), dim=1) - math.log(n) - dim / 2 * math.log(2 * math.pi * sigma**2)
+        log_normaliser = math.log(n) + dim / 2 * math.log(2 * math.pi * sigma**2)
+        log_p = torch.logsumexp(-squared / (2 * sigma**2), dim=1) - log_normaliser
         total += float(log_p.sum())
     return total / len(points)
 

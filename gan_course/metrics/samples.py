@@ -9,15 +9,17 @@ Every metric of :mod:`gan_course.metrics` takes its generated samples as a *sour
 * a sampling function ``sample(k) -> Tensor`` returning ``k`` samples, e.g. ``ring().sample``: called once per batch
   with torch's global generators seeded with ``seed`` (their state is restored afterwards).
 
-Samples are produced in batches of ``batch_size``; a progress bar (``tqdm.auto``) appears when producing them takes
-more than two seconds. For a fixed ``seed`` the samples, and so every metric, are the same from run to run.
+Samples are produced in batches of ``batch_size``; a progress bar (``tqdm.auto``) appears once producing them has
+taken more than two seconds (it is created only then, so quick evaluations leave no widget behind in a notebook).
+For a fixed ``seed`` the samples, and so every metric, are the same from run to run.
 Conditional generators, for :func:`~gan_course.metrics.label_accuracy`, are a module called as ``G(z, y)`` or a
 function ``sample(y) -> Tensor`` returning one sample per label.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Union
+import time
+from typing import Callable, Iterator, Sequence, TypeVar, Union
 
 import torch
 from torch import Tensor, nn
@@ -29,6 +31,7 @@ Source = Union[Tensor, nn.Module, Callable[[int], Tensor]]
 ConditionalSource = Union[nn.Module, Callable[[Tensor], Tensor]]
 NOISE = ("normal", "uniform")
 PROGRESS_DELAY = 2.0  # seconds before a progress bar appears: short evaluations stay quiet
+T = TypeVar("T")
 
 
 def _check_count(n: int, batch_size: int) -> None:
@@ -36,6 +39,24 @@ def _check_count(n: int, batch_size: int) -> None:
         raise ValueError(f"n (the number of samples to draw) must be a positive integer, got {n!r}")
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def _progress(items: Sequence[T], progress: bool, desc: str) -> Iterator[T]:
+    """Yield ``items``; after ``PROGRESS_DELAY`` seconds, show a ``tqdm.auto`` bar for the rest."""
+    if not progress or len(items) < 2:
+        yield from items
+        return
+    started, bar = time.monotonic(), None
+    try:
+        for done, item in enumerate(items, start=1):
+            yield item
+            if bar is not None:
+                bar.update()
+            elif time.monotonic() - started > PROGRESS_DELAY:
+                bar = tqdm(total=len(items), initial=done, desc=desc, unit="batch", leave=False)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def source_device(source: Source | ConditionalSource) -> torch.device:
@@ -90,7 +111,7 @@ def batches(source: Source, n: int, batch_size: int = 500, seed: int = 0, noise:
         n = len(source)
     _check_count(n, batch_size)
     sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
-    bar = tqdm(sizes, desc=desc, disable=not progress or len(sizes) < 2, delay=PROGRESS_DELAY, leave=False)
+    bar = _progress(sizes, progress, desc)
     if isinstance(source, Tensor):
         start = 0
         for size in bar:
@@ -134,10 +155,11 @@ def conditional_batches(source: ConditionalSource, labels: Tensor, batch_size: i
     if noise not in NOISE:
         raise ValueError(f"noise must be one of {NOISE}, got {noise!r}")
     if labels.ndim != 1 or len(labels) == 0 or labels.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
-        raise ValueError(f"labels must be a non-empty 1-D integer tensor, got {labels.dtype} of shape {tuple(labels.shape)}")
+        raise ValueError(f"labels must be a non-empty 1-D integer tensor, got {labels.dtype} of shape "
+                         f"{tuple(labels.shape)}")
     _check_count(len(labels), batch_size)
     chunks = labels.split(batch_size)
-    bar = tqdm(chunks, desc=desc, disable=not progress or len(chunks) < 2, delay=PROGRESS_DELAY, leave=False)
+    bar = _progress(chunks, progress, desc)
     if isinstance(source, nn.Module):
         latent_dim = _latent_dim(source)
         device = source_device(source)

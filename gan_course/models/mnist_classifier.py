@@ -56,7 +56,8 @@ class MNISTClassifier(nn.Module):
         super().__init__()
 
         def block(fan_in: int, fan_out: int) -> list[nn.Module]:
-            return [nn.Conv2d(fan_in, fan_out, 3, padding=1, bias=False), nn.BatchNorm2d(fan_out), nn.ReLU(), nn.MaxPool2d(2)]
+            convolution = nn.Conv2d(fan_in, fan_out, 3, padding=1, bias=False)
+            return [convolution, nn.BatchNorm2d(fan_out), nn.ReLU(), nn.MaxPool2d(2)]
 
         self.body = nn.Sequential(
             *block(1, 16), *block(16, 32), *block(32, 64),  # 28 -> 14 -> 7 -> 3
