@@ -25,7 +25,7 @@ import torch
 from torch import Tensor
 
 from gan_course.divergences import kl_divergence
-from gan_course.metrics.samples import ConditionalSource, Source, batches, check_images, conditional_batches
+from gan_course.metrics.samples import ConditionalSource, Source, batches, check_images, conditional_batches, eval_mode
 from gan_course.metrics.samples import source_device
 from gan_course.models.mnist_classifier import IMAGE_SHAPE, N_CLASSES, MNISTClassifier, shipped_classifier
 
@@ -82,7 +82,8 @@ class LabelAccuracy:
         return f"label accuracy {self.accuracy:.1%} (lowest: {worst[1]}, {worst[0]:.1%})"
 
 
-def _classifier(classifier: MNISTClassifier | None, device: torch.device | None, source) -> MNISTClassifier:
+def default_classifier(classifier: MNISTClassifier | None, device: torch.device | None, source) -> MNISTClassifier:
+    """``classifier``, else the shipped one on ``device`` (default: the source's device, else the default device)."""
     return classifier if classifier is not None else shipped_classifier(device or source_device(source))
 
 
@@ -104,15 +105,11 @@ def class_histogram(
 ) -> ClassHistogram:
     """The classifier's labels of digits in [-1, 1]: a tensor (N, 1, 28, 28), or ``n`` draws from a generator or a
     sampling function (:mod:`gan_course.metrics.samples`). ``classifier`` defaults to the shipped one."""
-    classifier = _classifier(classifier, device, samples)
-    was_training = classifier.training
-    classifier.eval()
+    classifier = default_classifier(classifier, device, samples)
     counts = torch.zeros(N_CLASSES, dtype=torch.int64)
-    try:
+    with eval_mode(classifier):
         for batch in batches(samples, n, batch_size, seed, noise, progress, desc="class histogram"):
             counts += torch.bincount(_predict(classifier, batch), minlength=N_CLASSES)
-    finally:
-        classifier.train(was_training)
     return ClassHistogram(tuple(counts.tolist()))
 
 
@@ -133,7 +130,7 @@ def label_accuracy(
     ``latent_dim`` called as ``G(z, y)`` or a function ``sample(labels) -> Tensor``, asked for ``labels`` (default:
     ``n_per_class`` of each of the 10 classes).
     """
-    classifier = _classifier(classifier, device, samples)
+    classifier = default_classifier(classifier, device, samples)
     if labels is None:
         if isinstance(samples, Tensor):
             raise ValueError("a tensor of samples needs the labels they were generated for: pass labels=...")
@@ -155,13 +152,9 @@ def label_accuracy(
         pairs = conditional_batches(samples, labels, batch_size, seed, noise, progress, desc="label accuracy")
     correct = torch.zeros(N_CLASSES, dtype=torch.int64)
     total = torch.zeros(N_CLASSES, dtype=torch.int64)
-    was_training = classifier.training
-    classifier.eval()
-    try:
+    with eval_mode(classifier):
         for images, y in pairs:
             y = y.long().cpu()
             total += torch.bincount(y, minlength=N_CLASSES)
             correct += torch.bincount(y[_predict(classifier, images) == y], minlength=N_CLASSES)
-    finally:
-        classifier.train(was_training)
     return LabelAccuracy(tuple(correct.tolist()), tuple(total.tolist()))

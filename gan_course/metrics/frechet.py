@@ -31,8 +31,9 @@ import torch
 from numpy.typing import ArrayLike
 from scipy.linalg import eigh
 
-from gan_course.metrics.samples import Source, batches, check_images, source_device
-from gan_course.models.mnist_classifier import IMAGE_SHAPE, MNISTClassifier, shipped_classifier
+from gan_course.metrics.classes import default_classifier
+from gan_course.metrics.samples import Source, batches, check_images, eval_mode
+from gan_course.models.mnist_classifier import IMAGE_SHAPE, MNISTClassifier
 
 N_SAMPLES = 10_000
 
@@ -122,17 +123,12 @@ def classifier_statistics(
     (:mod:`gan_course.metrics.samples`). ``classifier`` defaults to the one shipped with the package, on ``device``
     (default: the generator's device, else :func:`gan_course.default_device`).
     """
-    classifier = classifier if classifier is not None else shipped_classifier(device or source_device(samples))
+    classifier = default_classifier(classifier, device, samples)
     where = next(classifier.parameters()).device
-    was_training = classifier.training
-    classifier.eval()
     features = []
-    try:
-        with torch.no_grad():
-            for batch in batches(samples, n, batch_size, seed, noise, progress, desc="classifier features"):
-                features.append(classifier.features(check_images(batch, IMAGE_SHAPE).to(where)).double().cpu())
-    finally:
-        classifier.train(was_training)
+    with torch.no_grad(), eval_mode(classifier):
+        for batch in batches(samples, n, batch_size, seed, noise, progress, desc="classifier features"):
+            features.append(classifier.features(check_images(batch, IMAGE_SHAPE).to(where)).double().cpu())
     return gaussian_statistics(torch.cat(features))
 
 

@@ -85,7 +85,7 @@ def _noise(kind: str, n: int, latent_dim: int, generator: torch.Generator) -> Te
     return torch.rand(n, latent_dim, generator=generator) * 2 - 1
 
 
-class _EvalMode:
+class eval_mode:
     """Put a module in eval mode inside a ``with`` block and restore its mode afterwards."""
 
     def __init__(self, module: nn.Module):
@@ -121,7 +121,7 @@ def batches(source: Source, n: int, batch_size: int = 500, seed: int = 0, noise:
         latent_dim = _latent_dim(source)
         device = source_device(source)
         generator = torch.Generator().manual_seed(seed)
-        with torch.no_grad(), _EvalMode(source):
+        with torch.no_grad(), eval_mode(source):
             for size in bar:
                 yield source(_noise(noise, size, latent_dim, generator).to(device))
     elif callable(source):
@@ -164,7 +164,7 @@ def conditional_batches(source: ConditionalSource, labels: Tensor, batch_size: i
         latent_dim = _latent_dim(source)
         device = source_device(source)
         generator = torch.Generator().manual_seed(seed)
-        with torch.no_grad(), _EvalMode(source):
+        with torch.no_grad(), eval_mode(source):
             for y in bar:
                 yield source(_noise(noise, len(y), latent_dim, generator).to(device), y.to(device)), y
     elif callable(source):
