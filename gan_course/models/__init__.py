@@ -1,6 +1,21 @@
 """Generators and discriminators, one module per architecture."""
 
+from gan_course.models.cgan import (
+    ConditionalDCGANDiscriminator,
+    ConditionalDCGANGenerator,
+    ConditionalMLPDiscriminator,
+    ConditionalMLPGenerator,
+)
 from gan_course.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan_course.models.mlp import MLPDiscriminator, MLPGenerator
 
-__all__ = ["DCGANDiscriminator", "DCGANGenerator", "MLPDiscriminator", "MLPGenerator"]
+__all__ = [
+    "ConditionalDCGANDiscriminator",
+    "ConditionalDCGANGenerator",
+    "ConditionalMLPDiscriminator",
+    "ConditionalMLPGenerator",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "MLPDiscriminator",
+    "MLPGenerator",
+]
