@@ -22,7 +22,11 @@ transposed convolution is $x' = C^\top y$.
 
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass
+
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 
@@ -106,3 +110,53 @@ def conv_matrix(
                     if 0 <= row < height and 0 <= col < width:
                         matrix[r * out_w + c, row * width + col] += kernel[u, v]
     return matrix
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of :func:`verify_against_pytorch`: how many configurations matched, and the largest difference."""
+
+    configs: int
+    conv_shapes: int
+    transposed_shapes: int
+    input_sizes: int
+    max_conv_error: float
+    max_transposed_error: float
+
+
+def verify_against_pytorch(n_configs: int = 1000, seed: int = 0, max_input: int = 12) -> Verification:
+    r"""Check every relation of this module against PyTorch on ``n_configs`` random configurations.
+
+    Each draws $i \le$ ``max_input``, $k \le 5$, $s \le 4$, $p \le 3$, $d \le 3$ (redrawn until the dilated kernel fits
+    the padded input) and counts: the output shape of ``conv2d`` equals :func:`conv_output_size`; ``conv_transpose2d``
+    with the :func:`output_padding` $a$ restores the shape $i$ that :func:`conv_transpose_output_size` predicts; $i$ is
+    among :func:`conv_input_sizes`. It also records the largest differences $|Cx - \mathrm{conv}(x)|$ and
+    $|C^\top y - \mathrm{conv}^\top(y)|$ in double precision, with $C$ from :func:`conv_matrix` and random $x$, kernel.
+    """
+    if not isinstance(n_configs, int) or n_configs < 1:
+        raise ValueError(f"n_configs must be an integer >= 1, got {n_configs!r}")
+    _check(max_input=max_input)
+    rng = random.Random(seed)
+    generator = torch.Generator().manual_seed(seed)
+    counts = dict(configs=0, conv_shapes=0, transposed_shapes=0, input_sizes=0)
+    errors = dict(max_conv_error=0.0, max_transposed_error=0.0)
+    while counts["configs"] < n_configs:
+        i, k, s = rng.randint(1, max_input), rng.randint(1, 5), rng.randint(1, 4)
+        p, d = rng.randint(0, 3), rng.randint(1, 3)
+        if i + 2 * p < effective_kernel_size(k, d):
+            continue
+        o, a = conv_output_size(i, k, s, p, d), output_padding(i, k, s, p, d)
+        kernel = torch.randn(k, k, generator=generator, dtype=torch.float64)
+        x = torch.randn(i, i, generator=generator, dtype=torch.float64)
+        y = F.conv2d(x[None, None], kernel[None, None], stride=s, padding=p, dilation=d)
+        x_back = F.conv_transpose2d(y, kernel[None, None], stride=s, padding=p, output_padding=a, dilation=d)
+        matrix = conv_matrix((i, i), kernel, s, p, d)
+        counts["configs"] += 1
+        counts["conv_shapes"] += y.shape[-2:] == (o, o)
+        counts["transposed_shapes"] += x_back.shape[-2:] == (i, i) and conv_transpose_output_size(o, k, s, p, a, d) == i
+        counts["input_sizes"] += i in conv_input_sizes(o, k, s, p, d)
+        errors["max_conv_error"] = max(errors["max_conv_error"], (matrix @ x.flatten() - y.flatten()).abs().max().item())
+        errors["max_transposed_error"] = max(
+            errors["max_transposed_error"], (matrix.T @ y.flatten() - x_back.flatten()).abs().max().item()
+        )
+    return Verification(**counts, **errors)

@@ -5,7 +5,9 @@ Their architecture guidelines (Section 3): strided convolutions instead of pooli
 connected hidden layers; ReLU in G with a tanh output; LeakyReLU(0.2) in D; weights drawn from N(0, 0.02). The layer
 stack is derived from the image size: G starts from a ``base`` x ``base`` map (4, or 7 for MNIST's 28) and doubles it
 with each kernel-4, stride-2, padding-1 transposed convolution (by the arithmetic of
-:mod:`gan_course.conv_arithmetic`, $o' = 2(i' - 1) + 4 - 2 = 2i'$); D mirrors it.
+:mod:`gan_course.conv_arithmetic`, $o' = 2(i' - 1) + 4 - 2 = 2i'$); D mirrors it. With ``upsampling="resize"`` each of
+these is replaced by the resize-convolution of Odena, Dumoulin & Olah (2016), nearest-neighbour upsampling by 2 and a
+kernel-3, stride-1, padding-1 convolution, which doubles the size without checkerboard artifacts.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 BASES = (4, 7)
+UPSAMPLING = ("transposed", "resize")
 
 
 def layer_plan(image_size: int) -> tuple[int, int]:
@@ -39,10 +42,26 @@ def init_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-class DCGANGenerator(nn.Module):
-    """G: z of shape (N, latent_dim) to images (N, channels, image_size, image_size) in [-1, 1]."""
+def upsampling_layers(c_in: int, c_out: int, upsampling: str) -> list[nn.Module]:
+    """Layers that double the size: Radford et al.'s (2016) kernel-4, stride-2, padding-1 transposed convolution, or
+    the resize-convolution of Odena, Dumoulin & Olah (2016): nearest upsampling by 2, then a 3x3 stride-1 convolution."""
+    if upsampling == "transposed":
+        return [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False)]
+    if upsampling == "resize":
+        return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1, bias=False)]
+    raise ValueError(f"upsampling must be one of {', '.join(map(repr, UPSAMPLING))}, got {upsampling!r}")
 
-    def __init__(self, latent_dim: int = 100, image_size: int = 64, channels: int = 3, width: int = 64):
+
+class DCGANGenerator(nn.Module):
+    """G: z of shape (N, latent_dim) to images (N, channels, image_size, image_size) in [-1, 1].
+
+    ``upsampling`` chooses how each layer doubles the size: ``"transposed"`` (Radford et al. 2016) or ``"resize"``
+    (Odena et al. 2016); see :func:`upsampling_layers`.
+    """
+
+    def __init__(
+        self, latent_dim: int = 100, image_size: int = 64, channels: int = 3, width: int = 64, upsampling: str = "transposed"
+    ):
         super().__init__()
         if latent_dim < 1 or channels < 1 or width < 1:
             raise ValueError(f"latent_dim, channels and width must be positive, got {latent_dim}, {channels}, {width}")
@@ -55,8 +74,8 @@ class DCGANGenerator(nn.Module):
             nn.ReLU(True),
         ]
         for c_in, c_out in zip(widths[:-1], widths[1:]):
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
-        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1, bias=False), nn.Tanh()]
+            layers += [*upsampling_layers(c_in, c_out, upsampling), nn.BatchNorm2d(c_out), nn.ReLU(True)]
+        layers += [*upsampling_layers(widths[-1], channels, upsampling), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         self.apply(init_weights)
 
