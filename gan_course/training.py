@@ -4,6 +4,12 @@ Each iteration makes ``d_steps`` (the paper's *k*) discriminator updates on fres
 generator update. Generator and discriminator keep their own optimizers. The loop records a history (losses, the mean
 of D(x) and of D(G(z))), keeps sample snapshots from a fixed noise batch, shows a progress bar, stops with a clear
 message when training diverges, and saves checkpoints that a later run resumes bit for bit (on the CPU).
+
+Three options make a step faster without changing its mathematics: ``channels_last`` (NHWC memory layout, which
+cuDNN and oneDNN convolutions prefer), ``amp`` (mixed precision: the networks run under ``torch.autocast`` in bfloat16
+or float16, losses and optimizer states stay in float32, float16 gradients are scaled to avoid underflow) and
+``compile`` (``torch.compile`` on both networks). The step itself never waits for the device: losses stay on it
+until the history is flushed every ``log_every`` steps.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from gan_course.seed import rng_state, set_rng_state
 DiscriminatorLoss = Callable[[Tensor, Tensor], Tensor]
 GeneratorLoss = Callable[[Tensor], Tensor]
 NOISE = ("normal", "uniform")
+AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+ORDERS = ("d_first", "g_first")
 RECORDED = ("d_loss", "g_loss", "d_real", "d_fake")
 
 
@@ -57,7 +65,12 @@ class GANTrainer:
     ``data`` yields real batches (e.g. a :class:`~gan_course.data.TensorStream`); if it has ``state_dict`` its
     position is saved in checkpoints. ``d_loss(real_logits, fake_logits)`` and ``g_loss(fake_logits)`` come from
     :mod:`gan_course.losses` or a later chapter. Noise is drawn from N(0, I) (``noise="normal"``) or U(-1, 1)
-    (``"uniform"``) with ``latent_dim`` entries, on the generator's device.
+    (``"uniform"``) with ``latent_dim`` entries, on the generator's device. ``order="g_first"`` swaps the updates
+    of an iteration (G, then the ``d_steps`` updates of D) for the ablation of the DCGAN chapter.
+
+    Speed options (module docstring): ``channels_last=True`` for image models, ``amp="bf16"`` or ``"fp16"`` (meant
+    for GPUs; float16 uses one gradient scaler per network), ``compile=True``. :attr:`generator` and
+    :attr:`discriminator` stay the uncompiled modules, so checkpoints and sampling do not depend on these options.
     """
 
     def __init__(
@@ -71,14 +84,20 @@ class GANTrainer:
         g_loss: GeneratorLoss,
         latent_dim: int,
         d_steps: int = 1,
+        order: str = "d_first",
         noise: str = "normal",
         snapshot_every: int = 0,
         n_snapshot: int = 64,
         log_every: int = 10,
         progress: bool = True,
+        channels_last: bool = False,
+        amp: str | None = None,
+        compile: bool = False,
     ):
         if d_steps < 1:
             raise ValueError(f"d_steps (k discriminator updates per generator update) must be >= 1, got {d_steps}")
+        if order not in ORDERS:
+            raise ValueError(f"order must be one of {ORDERS} (which network an iteration updates first), got {order!r}")
         if noise not in NOISE:
             raise ValueError(f"noise must be one of {NOISE}, got {noise!r}")
         if latent_dim < 1 or log_every < 1 or snapshot_every < 0 or n_snapshot < 1:
@@ -86,6 +105,8 @@ class GANTrainer:
                 f"need latent_dim >= 1, log_every >= 1, snapshot_every >= 0 (0: none) and n_snapshot >= 1; got "
                 f"{latent_dim}, {log_every}, {snapshot_every}, {n_snapshot}"
             )
+        if amp is not None and amp not in AMP_DTYPES:
+            raise ValueError(f"amp must be None (full precision) or one of {tuple(AMP_DTYPES)}, got {amp!r}")
         self.generator = generator
         self.discriminator = discriminator
         self.g_optimizer = g_optimizer
@@ -95,11 +116,23 @@ class GANTrainer:
         self.g_loss = g_loss
         self.latent_dim = latent_dim
         self.d_steps = d_steps
+        self.order = order
         self.noise_kind = noise
         self.snapshot_every = snapshot_every
         self.log_every = log_every
         self.progress = progress
         self.device = next(generator.parameters()).device
+        self.memory_format = torch.channels_last if channels_last else torch.preserve_format
+        if channels_last:
+            generator.to(memory_format=torch.channels_last)
+            discriminator.to(memory_format=torch.channels_last)
+        self.amp = amp
+        self._autocast_dtype = AMP_DTYPES[amp] if amp is not None else None
+        self._scalers = {
+            name: torch.amp.GradScaler(self.device.type, enabled=amp == "fp16") for name in ("generator", "discriminator")
+        }
+        self._g = torch.compile(generator) if compile else generator
+        self._d = torch.compile(discriminator) if compile else discriminator
         self.step = 0
         self.history = History()
         self.fixed_noise = self.noise(n_snapshot)
@@ -111,36 +144,55 @@ class GANTrainer:
             return torch.randn(n, self.latent_dim, device=self.device)
         return torch.rand(n, self.latent_dim, device=self.device) * 2 - 1
 
+    def _autocast(self) -> torch.autocast:
+        return torch.autocast(self.device.type, dtype=self._autocast_dtype, enabled=self.amp is not None)
+
+    def _update(self, name: str, optimizer: torch.optim.Optimizer, loss: Tensor) -> None:
+        """Backward and optimizer step; with float16 through the network's gradient scaler."""
+        scaler = self._scalers[name]
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
     def discriminator_step(self, real: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """One update of D on ``real`` and as many fakes; returns (loss, mean D(x), mean D(G(z))), unsynced."""
-        with torch.no_grad():
-            fake = self.generator(self.noise(len(real)))
-        real_logits = self.discriminator(real)
-        fake_logits = self.discriminator(fake)
+        with self._autocast():
+            with torch.no_grad():
+                fake = self._g(self.noise(len(real)))
+            real_logits = self._d(real).float()
+            fake_logits = self._d(fake).float()
         loss = self.d_loss(real_logits, fake_logits)
-        self.d_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.d_optimizer.step()
+        self._update("discriminator", self.d_optimizer, loss)
         return loss.detach(), torch.sigmoid(real_logits.detach()).mean(), torch.sigmoid(fake_logits.detach()).mean()
 
     def generator_step(self, batch_size: int) -> Tensor:
         """One update of G through a frozen D; returns the generator loss, unsynced."""
         self.discriminator.requires_grad_(False)
         try:
-            loss = self.g_loss(self.discriminator(self.generator(self.noise(batch_size))))
-            self.g_optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.g_optimizer.step()
+            with self._autocast():
+                fake_logits = self._d(self._g(self.noise(batch_size))).float()
+            loss = self.g_loss(fake_logits)
+            self._update("generator", self.g_optimizer, loss)
         finally:
             self.discriminator.requires_grad_(True)
         return loss.detach()
 
+    def _next_real(self) -> Tensor:
+        return next(self.data).to(self.device, non_blocking=True, memory_format=self.memory_format)
+
     def train_step(self) -> None:
-        """One iteration of Algorithm 1: ``d_steps`` updates of D, then one of G; the last D step is recorded."""
-        for _ in range(self.d_steps):
-            real = next(self.data).to(self.device, non_blocking=True)
+        """One iteration of Algorithm 1: ``d_steps`` updates of D, then one of G (the other way round with
+        ``order="g_first"``); the last D step is recorded."""
+        real = self._next_real()
+        if self.order == "g_first":
+            g_loss = self.generator_step(len(real))
+        for i in range(self.d_steps):
+            if i:
+                real = self._next_real()
             d_loss, d_real, d_fake = self.discriminator_step(real)
-        g_loss = self.generator_step(len(real))
+        if self.order == "d_first":
+            g_loss = self.generator_step(len(real))
         self.step += 1
         self._pending.append(torch.stack([d_loss, g_loss, d_real, d_fake]).float())
 
@@ -235,6 +287,7 @@ class GANTrainer:
             "fixed_noise": self.fixed_noise.cpu(),
             "history": self.history.state_dict(),
             "rng": rng_state(),
+            "scalers": {name: scaler.state_dict() for name, scaler in self._scalers.items()},
         }
         if hasattr(self.data, "state_dict"):
             state["data"] = self.data.state_dict()
@@ -245,6 +298,9 @@ class GANTrainer:
         self.discriminator.load_state_dict(state["discriminator"])
         self.g_optimizer.load_state_dict(state["g_optimizer"])
         self.d_optimizer.load_state_dict(state["d_optimizer"])
+        for name, scaler_state in state.get("scalers", {}).items():
+            if scaler_state:
+                self._scalers[name].load_state_dict(scaler_state)
         self.fixed_noise = state["fixed_noise"].to(self.device)
         self.history = History()
         self.history.load_state_dict(state["history"])

@@ -7,7 +7,7 @@ import torch
 
 from gan_course.data import SamplerStream, TensorStream, ring
 from gan_course.losses import discriminator_loss, nonsaturating_generator_loss
-from gan_course.models import MLPDiscriminator, MLPGenerator
+from gan_course.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from gan_course.seed import seed_everything
 from gan_course.training import GANTrainer, TrainingDiverged
 
@@ -76,6 +76,18 @@ def test_k_discriminator_updates_per_generator_update(k):
     g_adam_steps = {int(s["step"]) for s in trainer.g_optimizer.state.values()}
     assert d_adam_steps == {5 * k} and g_adam_steps == {5}
     assert history.step == [1, 2, 3, 4, 5] and len(history.d_loss) == len(history.d_fake) == 5
+
+
+@pytest.mark.parametrize("order, expected", [("d_first", "DDG" * 2), ("g_first", "GDD" * 2)])
+def test_order_decides_which_network_an_iteration_updates_first(order, expected, monkeypatch):
+    trainer = make_trainer(d_steps=2, order=order)
+    calls = []
+    for name, letter in (("discriminator_step", "D"), ("generator_step", "G")):
+        method = getattr(trainer, name)
+        monkeypatch.setattr(trainer, name, lambda *args, method=method, letter=letter: calls.append(letter) or method(*args))
+    trainer.fit(2)
+    assert "".join(calls) == expected
+    assert len(trainer.history) == 2
 
 
 def test_history_records_probabilities_and_snapshots_from_the_fixed_noise():
@@ -173,7 +185,13 @@ def test_non_finite_weights_stop_training_at_the_next_check():
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [(dict(d_steps=0), "d_steps"), (dict(noise="cauchy"), "noise must be one of"), (dict(log_every=0), "log_every >= 1")],
+    [
+        (dict(d_steps=0), "d_steps"),
+        (dict(noise="cauchy"), "noise must be one of"),
+        (dict(log_every=0), "log_every >= 1"),
+        (dict(order="together"), "order must be one of"),
+        (dict(amp="fp8"), "amp must be None"),
+    ],
 )
 def test_bad_trainer_settings_are_explained(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -183,3 +201,57 @@ def test_bad_trainer_settings_are_explained(kwargs, message):
 def test_uniform_noise_lies_in_minus_one_one():
     z = make_trainer(noise="uniform").noise(10_000)
     assert z.shape == (10_000, 4) and z.min() >= -1 and z.max() < 1 and z.min() < -0.99
+
+
+def fitted_dcgan_trainer(steps: int, seed: int = 0, **kwargs) -> GANTrainer:
+    """A small DCGAN trainer made and trained from ``seed_everything(seed)`` (so two calls see the same noise)."""
+    seed_everything(seed)
+    generator, discriminator = DCGANGenerator(8, 28, 1, width=4), DCGANDiscriminator(28, 1, width=4)
+    images = torch.rand(64, 1, 28, 28) * 2 - 1
+    trainer = GANTrainer(
+        generator,
+        discriminator,
+        torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+        torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+        TensorStream(images, batch_size=16, seed=seed),
+        discriminator_loss,
+        nonsaturating_generator_loss,
+        latent_dim=8,
+        progress=False,
+        **kwargs,
+    )
+    trainer.fit(steps)
+    return trainer
+
+
+def test_channels_last_changes_the_layout_not_the_mathematics():
+    plain, nhwc = fitted_dcgan_trainer(5), fitted_dcgan_trainer(5, channels_last=True)
+    weight = nhwc.discriminator.net[2].weight  # (8, 4, 4, 4): its layouts differ
+    assert weight.is_contiguous(memory_format=torch.channels_last) and not weight.is_contiguous()
+    for a, b in zip(_state(plain), _state(nhwc)):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    assert plain.history.d_loss == pytest.approx(nhwc.history.d_loss, rel=1e-4)
+
+
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+def test_mixed_precision_trains_float32_weights_close_to_full_precision(amp):
+    full, mixed = fitted_dcgan_trainer(3), fitted_dcgan_trainer(3, amp=amp)
+    assert all(p.dtype == torch.float32 for p in mixed.generator.parameters())
+    assert mixed.history.d_loss[0] != full.history.d_loss[0]  # the networks really ran in lower precision
+    assert mixed.history.d_loss == pytest.approx(full.history.d_loss, abs=0.05)
+    state = mixed.state_dict()
+    assert bool(state["scalers"]["generator"]) == (amp == "fp16")  # float16 keeps a gradient scale to resume
+
+
+def test_compile_uses_compiled_networks_for_training_and_plain_ones_for_checkpoints(monkeypatch):
+    compiled, compile = [], torch.compile
+
+    def fake_compile(module):
+        compiled.append(module)
+        return compile(module, backend="eager")
+
+    monkeypatch.setattr(torch, "compile", fake_compile)
+    trainer = fitted_dcgan_trainer(2, compile=True)
+    assert compiled == [trainer.generator, trainer.discriminator]
+    assert all(not key.startswith("_orig_mod") for key in trainer.state_dict()["generator"])
+    torch.testing.assert_close(_state(trainer), _state(fitted_dcgan_trainer(2)))
