@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from gan_course.losses import clip_weights_
 from gan_course.seed import rng_state, set_rng_state
 
 DiscriminatorLoss = Callable[[Tensor, Tensor], Tensor]
@@ -30,6 +31,8 @@ GeneratorLoss = Callable[[Tensor], Tensor]
 NOISE = ("normal", "uniform")
 AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 ORDERS = ("d_first", "g_first")
+D_OUTPUTS = ("logit", "score")
+Penalty = Callable[[nn.Module, Tensor, Tensor], Tensor]
 RECORDED = ("d_loss", "g_loss", "d_real", "d_fake")
 
 
@@ -60,13 +63,19 @@ class History:
 
 
 class GANTrainer:
-    """Alternating GAN updates (Goodfellow et al. 2014, Algorithm 1).
+    r"""Alternating GAN updates (Goodfellow et al. 2014, Algorithm 1).
 
     ``data`` yields real batches (e.g. a :class:`~gan_course.data.TensorStream`); if it has ``state_dict`` its
     position is saved in checkpoints. ``d_loss(real_logits, fake_logits)`` and ``g_loss(fake_logits)`` come from
     :mod:`gan_course.losses` or a later chapter. Noise is drawn from N(0, I) (``noise="normal"``) or U(-1, 1)
     (``"uniform"``) with ``latent_dim`` entries, on the generator's device. ``order="g_first"`` swaps the updates
     of an iteration (G, then the ``d_steps`` updates of D) for the ablation of the DCGAN chapter.
+
+    D's raw outputs go to the losses. ``d_output="logit"`` (the GAN's D) records the means of $\sigma(\text{output})$,
+    i.e. D(x) and D(G(z)), in the history; ``d_output="score"`` (an LSGAN discriminator, a WGAN critic) records the
+    means of the raw outputs. ``d_penalty(discriminator, real, fake)`` (e.g. :func:`gan_course.losses.gradient_penalty`)
+    is added to D's loss; ``clip_weights=c`` clips D's parameters into [-c, c] after each of its updates
+    (:func:`gan_course.losses.clip_weights_`, WGAN).
 
     Speed options (module docstring): ``channels_last=True`` for image models, ``amp="bf16"`` or ``"fp16"`` (meant
     for GPUs; float16 uses one gradient scaler per network), ``compile=True``. :attr:`generator` and
@@ -86,6 +95,9 @@ class GANTrainer:
         d_steps: int = 1,
         order: str = "d_first",
         noise: str = "normal",
+        d_output: str = "logit",
+        d_penalty: Penalty | None = None,
+        clip_weights: float | None = None,
         snapshot_every: int = 0,
         n_snapshot: int = 64,
         log_every: int = 10,
@@ -98,6 +110,10 @@ class GANTrainer:
             raise ValueError(f"d_steps (k discriminator updates per generator update) must be >= 1, got {d_steps}")
         if order not in ORDERS:
             raise ValueError(f"order must be one of {ORDERS} (which network an iteration updates first), got {order!r}")
+        if d_output not in D_OUTPUTS:
+            raise ValueError(f"d_output must be one of {D_OUTPUTS} (what D's output is), got {d_output!r}")
+        if clip_weights is not None and not clip_weights > 0:
+            raise ValueError(f"clip_weights must be None (no clipping) or a positive number such as 0.01, got {clip_weights}")
         if noise not in NOISE:
             raise ValueError(f"noise must be one of {NOISE}, got {noise!r}")
         if latent_dim < 1 or log_every < 1 or snapshot_every < 0 or n_snapshot < 1:
@@ -117,6 +133,9 @@ class GANTrainer:
         self.latent_dim = latent_dim
         self.d_steps = d_steps
         self.order = order
+        self.d_output = d_output
+        self.d_penalty = d_penalty
+        self.clip_weights = clip_weights
         self.noise_kind = noise
         self.snapshot_every = snapshot_every
         self.log_every = log_every
@@ -160,11 +179,16 @@ class GANTrainer:
         with self._autocast():
             with torch.no_grad():
                 fake = self._g(self.noise(len(real)))
-            real_logits = self._d(real).float()
-            fake_logits = self._d(fake).float()
-        loss = self.d_loss(real_logits, fake_logits)
+            real_out = self._d(real).float()
+            fake_out = self._d(fake).float()
+        loss = self.d_loss(real_out, fake_out)
+        if self.d_penalty is not None:
+            loss = loss + self.d_penalty(self.discriminator, real, fake.float())
         self._update("discriminator", self.d_optimizer, loss)
-        return loss.detach(), torch.sigmoid(real_logits.detach()).mean(), torch.sigmoid(fake_logits.detach()).mean()
+        if self.clip_weights is not None:
+            clip_weights_(self.discriminator, self.clip_weights)
+        summary = torch.sigmoid if self.d_output == "logit" else torch.Tensor.detach
+        return loss.detach(), summary(real_out.detach()).mean(), summary(fake_out.detach()).mean()
 
     def generator_step(self, batch_size: int) -> Tensor:
         """One update of G through a frozen D; returns the generator loss, unsynced."""

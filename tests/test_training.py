@@ -191,6 +191,8 @@ def test_non_finite_weights_stop_training_at_the_next_check():
         (dict(log_every=0), "log_every >= 1"),
         (dict(order="together"), "order must be one of"),
         (dict(amp="fp8"), "amp must be None"),
+        (dict(d_output="probability"), "d_output must be one of"),
+        (dict(clip_weights=0.0), "clip_weights must be None"),
     ],
 )
 def test_bad_trainer_settings_are_explained(kwargs, message):
@@ -255,3 +257,43 @@ def test_compile_uses_compiled_networks_for_training_and_plain_ones_for_checkpoi
     assert compiled == [trainer.generator, trainer.discriminator]
     assert all(not key.startswith("_orig_mod") for key in trainer.state_dict()["generator"])
     torch.testing.assert_close(_state(trainer), _state(fitted_dcgan_trainer(2)))
+
+
+@pytest.mark.parametrize("d_output", ["logit", "score"])
+def test_score_outputs_are_recorded_raw_and_logits_as_probabilities(d_output):
+    trainer = make_trainer(d_output=d_output)
+    real = next(SamplerStream(ring(), batch_size=32, seed=5))
+    with torch.no_grad():
+        outputs = trainer.discriminator(real)
+    _, recorded, _ = trainer.discriminator_step(real)
+    expected = torch.sigmoid(outputs).mean() if d_output == "logit" else outputs.mean()
+    assert float(recorded) == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_the_penalty_is_added_to_the_discriminator_loss_with_the_samples_it_saw():
+    seen = []
+
+    def penalty(critic, real, fake):
+        seen.append((critic, real.shape, fake.shape, fake.requires_grad))
+        return torch.tensor(100.0)
+
+    with_penalty = make_trainer(d_penalty=penalty)
+    with_penalty.fit(1)
+    plain = make_trainer()
+    plain.fit(1)
+    assert seen == [(with_penalty.discriminator, (32, 2), (32, 2), False)]
+    assert with_penalty.history.d_loss[0] == pytest.approx(plain.history.d_loss[0] + 100.0)
+
+
+def test_wgan_gp_and_weight_clipping_train_a_critic():
+    from gan_course.losses import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
+
+    gp = make_trainer(d_loss=wasserstein_critic_loss, d_penalty=gradient_penalty, d_output="score", d_steps=5)
+    gp.g_loss = wasserstein_generator_loss
+    gp.fit(20)
+    assert all(torch.isfinite(torch.tensor(gp.history.d_loss)))
+    clipped = make_trainer(d_loss=wasserstein_critic_loss, clip_weights=0.01, d_output="score")
+    clipped.g_loss = wasserstein_generator_loss
+    clipped.fit(3)
+    weights = torch.cat([p.detach().flatten() for p in clipped.discriminator.parameters()])
+    assert float(weights.abs().max()) == pytest.approx(0.01)  # clipped: some weights sit on the bound, none beyond
