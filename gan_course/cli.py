@@ -21,7 +21,7 @@ from gan_course.data import SamplerStream, TensorStream, gaussian_1d, grid, load
 from gan_course.data.toy import SwissRoll
 from gan_course.device import default_device
 from gan_course.losses import GENERATOR_LOSSES, discriminator_loss
-from gan_course.models import MLPDiscriminator, MLPGenerator
+from gan_course.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from gan_course.plotting import plot_history, plot_samples
 from gan_course.seed import seed_everything
 from gan_course.training import GANTrainer, History
@@ -68,7 +68,13 @@ def _mlp(latent_dim: int, data: Dataset) -> tuple[nn.Module, nn.Module]:
     )
 
 
-MODELS: dict[str, Callable[[int, Dataset], tuple[nn.Module, nn.Module]]] = {"mlp": _mlp}
+def _dcgan(latent_dim: int, data: Dataset) -> tuple[nn.Module, nn.Module]:
+    channels, size, _ = data.shape
+    return DCGANGenerator(latent_dim, size, channels), DCGANDiscriminator(size, channels)
+
+
+MODELS: dict[str, Callable[[int, Dataset], tuple[nn.Module, nn.Module]]] = {"mlp": _mlp, "dcgan": _dcgan}
+IMAGE_DATASETS = ("mnist",)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -92,6 +98,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     for name in ("steps", "batch_size", "latent_dim", "d_steps", "checkpoint_every"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}")
+    if args.model == "dcgan" and args.dataset not in IMAGE_DATASETS:
+        parser.error(f"the dcgan model needs images: use --dataset {' or '.join(IMAGE_DATASETS)} (or the mlp model "
+                     f"for {args.dataset})")
     if not args.lr > 0:
         parser.error(f"--lr must be positive, got {args.lr}")
     if args.dry_run:
@@ -142,6 +151,5 @@ def train(args: argparse.Namespace) -> History:
     return history
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
-    train(args)
+def main(argv: Sequence[str] | None = None) -> History:
+    return train(parse_args(argv))

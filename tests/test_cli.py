@@ -50,9 +50,19 @@ def test_rerunning_a_command_resumes_its_checkpoint(tmp_path, capsys):
         (["train", "mlp", "--dataset", "ring", "--lr", "-1"], "--lr must be positive"),
         (["train", "mlp", "--dataset", "cifar"], "invalid choice: 'cifar'"),
         (["train", "vae", "--dataset", "ring"], "invalid choice: 'vae'"),
+        (["train", "dcgan", "--dataset", "ring"], "the dcgan model needs images: use --dataset mnist"),
     ],
 )
 def test_bad_arguments_are_explained(arguments, message, capsys):
     with pytest.raises(SystemExit):
         parse_args(arguments)
     assert message in capsys.readouterr().err
+
+
+def test_dcgan_dry_run_on_mnist(tmp_path, mnist_test_split, monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_DATA", str(mnist_test_split))
+    with pytest.warns(UserWarning, match="TEST split"):
+        history = main(["train", "dcgan", "--dataset", "mnist", "--dry-run", "--out", str(tmp_path)])
+    assert history.step == [1, 2]
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert state["generator"]["net.0.weight"].shape == (100, 128, 7, 7)  # DCGAN for 28x28 digits: 7x7 base map

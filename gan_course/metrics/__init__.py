@@ -7,6 +7,7 @@
 * :mod:`~gan_course.metrics.density_1d` — the Jensen–Shannon divergence on the line, from histograms.
 * :mod:`~gan_course.metrics.frechet` — the Fréchet distance, and the Fréchet classifier distance of MNIST digits.
 * :mod:`~gan_course.metrics.classes` — the class histogram of generated digits, and label accuracy.
+* :mod:`~gan_course.metrics.linear_probe` — the discriminator as a feature extractor: a linear classifier on few labels.
 * :mod:`~gan_course.metrics.parzen` — the Parzen-window log-likelihood estimate (and why not to trust it).
 """
 
@@ -19,6 +20,7 @@ from gan_course.metrics.frechet import (
     frechet_distance,
     gaussian_statistics,
 )
+from gan_course.metrics.linear_probe import ProbeResult, discriminator_features, labelled_subset, linear_probe
 from gan_course.metrics.modes import ModeCoverage, mode_coverage
 from gan_course.metrics.parzen import parzen_bandwidth, parzen_log_likelihood
 
@@ -27,13 +29,17 @@ __all__ = [
     "FeatureStatistics",
     "LabelAccuracy",
     "ModeCoverage",
+    "ProbeResult",
     "class_histogram",
     "classifier_statistics",
+    "discriminator_features",
     "frechet_classifier_distance",
     "frechet_distance",
     "gaussian_statistics",
     "js_divergence_1d",
     "label_accuracy",
+    "labelled_subset",
+    "linear_probe",
     "mode_coverage",
     "parzen_bandwidth",
     "parzen_log_likelihood",

@@ -1,0 +1,137 @@
+r"""The discriminator as a feature extractor, measured by a linear classifier trained on few labels.
+
+Radford, Metz & Chintala (2016), Section 5.1, use a trained DCGAN discriminator as a fixed feature extractor: "we use
+the discriminator's convolutional features from all layers, maxpooling each layer's representation to produce a
+4 × 4 spatial grid. These features are then flattened and concatenated", and train a regularised linear model on
+them. If adversarial training taught D useful features, a linear classifier on them should beat one on raw pixels
+when labels are scarce.
+
+Where the paper fits an L2-SVM, the linear model here is regularised least-squares classification (Rifkin, Yeo &
+Poggio 2003, who find it as accurate as the SVM): one ridge regression per class onto one-hot targets, on
+standardised features, solved in closed form, predicting the class with the largest output. The ridge weight is
+chosen by k-fold cross-validation on the labelled examples alone, so the test digits play no part in fitting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from gan_course.metrics.samples import eval_mode
+
+ACTIVATIONS = (nn.ReLU, nn.LeakyReLU)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """Test accuracy of the linear probe, the ridge weight chosen by cross-validation, and the data sizes."""
+
+    accuracy: float
+    weight_decay: float
+    n_train: int
+    n_features: int
+
+    def __str__(self) -> str:
+        return (f"accuracy {100 * self.accuracy:.2f}% ({self.n_features} features, {self.n_train} labelled examples, "
+                f"ridge weight {self.weight_decay:g})")
+
+
+def discriminator_features(discriminator: nn.Module, images: Tensor, grid: int = 4, batch_size: int = 500) -> Tensor:
+    """Every activation layer's output of ``discriminator`` on ``images``, max-pooled to ``grid`` x ``grid`` and
+    concatenated (Radford et al. 2016, Section 5.1): shape (N, sum of channels x grid²), on the CPU."""
+    layers = [module for module in discriminator.modules() if isinstance(module, ACTIVATIONS)]
+    if not layers:
+        raise ValueError("the discriminator has no ReLU or LeakyReLU layers whose outputs could serve as features")
+    if grid < 1:
+        raise ValueError(f"grid must be a positive integer, got {grid}")
+    device = next(discriminator.parameters()).device
+    captured: list[Tensor] = []
+    hooks = [
+        layer.register_forward_hook(lambda module, inputs, output: captured.append(F.adaptive_max_pool2d(output, grid).flatten(1)))
+        for layer in layers
+    ]
+    features = []
+    try:
+        with torch.no_grad(), eval_mode(discriminator):
+            for batch in images.split(batch_size):
+                captured.clear()
+                discriminator(batch.to(device))
+                features.append(torch.cat(captured, 1).cpu())
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return torch.cat(features)
+
+
+def labelled_subset(labels: Tensor, per_class: int, seed: int = 0) -> Tensor:
+    """Indices of ``per_class`` examples of each class, drawn at random with ``seed`` (the few labels of the probe)."""
+    generator = torch.Generator().manual_seed(seed)
+    chosen = []
+    for label in labels.unique().tolist():
+        candidates = (labels == label).nonzero().flatten()
+        if len(candidates) < per_class:
+            raise ValueError(f"class {label} has only {len(candidates)} examples, fewer than per_class={per_class}")
+        chosen.append(candidates[torch.randperm(len(candidates), generator=generator)[:per_class]])
+    return torch.cat(chosen).sort().values
+
+
+def _ridge(features: Tensor, targets: Tensor, weight: float) -> tuple[Tensor, Tensor]:
+    r"""Ridge regression with an intercept, $\min_{W, b} \|XW + b - Y\|^2 + \lambda \|W\|^2$, solved in the primal
+    or, with fewer examples than features, the dual; $\lambda$ is ``weight`` times the mean squared row norm."""
+    x_mean, y_mean = features.mean(0), targets.mean(0)
+    x, y = features - x_mean, targets - y_mean
+    n, f = x.shape
+    lam = weight * float(x.pow(2).sum(1).mean())
+    if n < f:
+        # W = X^T (X X^T + lambda I)^{-1} Y
+        w = x.T @ torch.linalg.solve(x @ x.T + lam * torch.eye(n, dtype=x.dtype), y)
+    else:
+        # W = (X^T X + lambda I)^{-1} X^T Y
+        w = torch.linalg.solve(x.T @ x + lam * torch.eye(f, dtype=x.dtype), x.T @ y)
+    return w, y_mean - x_mean @ w
+
+
+def _accuracy(model: tuple[Tensor, Tensor], features: Tensor, labels: Tensor) -> float:
+    w, b = model
+    return float(((features @ w + b).argmax(1) == labels).double().mean())
+
+
+def linear_probe(
+    train_features: Tensor,
+    train_labels: Tensor,
+    test_features: Tensor,
+    test_labels: Tensor,
+    weight_decays: Sequence[float] = (1e-3, 1e-2, 1e-1, 1.0, 10.0),
+    folds: int = 5,
+    seed: int = 0,
+) -> ProbeResult:
+    """Fit regularised least-squares classification on the labelled features, the ridge weight chosen by
+    ``folds``-fold cross-validation among ``weight_decays``; return its accuracy on the test features."""
+    if train_features.ndim != 2 or test_features.ndim != 2 or train_features.shape[1] != test_features.shape[1]:
+        raise ValueError(f"features must be (N, F) matrices with the same F, got {tuple(train_features.shape)} and "
+                         f"{tuple(test_features.shape)}")
+    if len(train_features) != len(train_labels) or len(test_features) != len(test_labels):
+        raise ValueError("each feature matrix needs one label per row")
+    if folds < 2 or len(train_labels) < folds:
+        raise ValueError(f"folds must be at least 2 and at most the {len(train_labels)} labelled examples, got {folds}")
+    mean, std = train_features.double().mean(0), train_features.double().std(0).clamp_min(1e-8)
+    train_x, test_x = (train_features.double() - mean) / std, (test_features.double() - mean) / std
+    n_classes = int(max(train_labels.max(), test_labels.max())) + 1
+    targets = F.one_hot(train_labels, n_classes).double()
+    order = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed))
+    parts = order.chunk(folds)
+    scores = []
+    for weight_decay in weight_decays:
+        correct = 0.0
+        for k, held in enumerate(parts):
+            kept = torch.cat([part for j, part in enumerate(parts) if j != k])
+            model = _ridge(train_x[kept], targets[kept], weight_decay)
+            correct += _accuracy(model, train_x[held], train_labels[held]) * len(held)
+        scores.append(correct / len(train_x))
+    best = weight_decays[max(range(len(scores)), key=scores.__getitem__)]
+    model = _ridge(train_x, targets, best)
+    return ProbeResult(_accuracy(model, test_x, test_labels), best, len(train_x), train_x.shape[1])
