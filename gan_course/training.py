@@ -77,6 +77,10 @@ class GANTrainer:
     is added to D's loss; ``clip_weights=c`` clips D's parameters into [-c, c] after each of its updates
     (:func:`gan_course.losses.clip_weights_`, WGAN).
 
+    Conditional GANs (Mirza & Osindero 2014): with ``n_classes``, ``data`` yields ``(examples, labels)`` pairs, the
+    networks are called as ``G(z, y)`` and ``D(x, y)``, and the fakes of each update get labels drawn uniformly from
+    the ``n_classes`` classes. The snapshots use fixed labels ``0, 1, ..., n_classes - 1, 0, 1, ...``.
+
     Speed options (module docstring): ``channels_last=True`` for image models, ``amp="bf16"`` or ``"fp16"`` (meant
     for GPUs; float16 uses one gradient scaler per network), ``compile=True``. :attr:`generator` and
     :attr:`discriminator` stay the uncompiled modules, so checkpoints and sampling do not depend on these options.
@@ -98,6 +102,7 @@ class GANTrainer:
         d_output: str = "logit",
         d_penalty: Penalty | None = None,
         clip_weights: float | None = None,
+        n_classes: int | None = None,
         snapshot_every: int = 0,
         n_snapshot: int = 64,
         log_every: int = 10,
@@ -114,6 +119,9 @@ class GANTrainer:
             raise ValueError(f"d_output must be one of {D_OUTPUTS} (what D's output is), got {d_output!r}")
         if clip_weights is not None and not clip_weights > 0:
             raise ValueError(f"clip_weights must be None (no clipping) or a positive number such as 0.01, got {clip_weights}")
+        if n_classes is not None and (n_classes < 2 or d_penalty is not None):
+            raise ValueError(f"n_classes must be at least 2 (got {n_classes}), and a conditional GAN cannot take "
+                             f"d_penalty here (the penalty's critic would need the labels)")
         if noise not in NOISE:
             raise ValueError(f"noise must be one of {NOISE}, got {noise!r}")
         if latent_dim < 1 or log_every < 1 or snapshot_every < 0 or n_snapshot < 1:
@@ -136,6 +144,7 @@ class GANTrainer:
         self.d_output = d_output
         self.d_penalty = d_penalty
         self.clip_weights = clip_weights
+        self.n_classes = n_classes
         self.noise_kind = noise
         self.snapshot_every = snapshot_every
         self.log_every = log_every
@@ -155,6 +164,7 @@ class GANTrainer:
         self.step = 0
         self.history = History()
         self.fixed_noise = self.noise(n_snapshot)
+        self.fixed_labels = torch.arange(n_snapshot, device=self.device) % n_classes if n_classes else None
         self._pending: list[Tensor] = []
 
     def noise(self, n: int) -> Tensor:
@@ -162,6 +172,15 @@ class GANTrainer:
         if self.noise_kind == "normal":
             return torch.randn(n, self.latent_dim, device=self.device)
         return torch.rand(n, self.latent_dim, device=self.device) * 2 - 1
+
+    def labels(self, n: int) -> Tensor | None:
+        """Labels for ``n`` fakes, uniform over the classes; None for an unconditional GAN."""
+        return torch.randint(self.n_classes, (n,), device=self.device) if self.n_classes else None
+
+    @staticmethod
+    def _call(net: nn.Module, inputs: Tensor, labels: Tensor | None) -> Tensor:
+        """``net(inputs)``, or ``net(inputs, labels)`` for a conditional GAN."""
+        return net(inputs) if labels is None else net(inputs, labels)
 
     def _autocast(self) -> torch.autocast:
         return torch.autocast(self.device.type, dtype=self._autocast_dtype, enabled=self.amp is not None)
@@ -174,13 +193,15 @@ class GANTrainer:
         scaler.step(optimizer)
         scaler.update()
 
-    def discriminator_step(self, real: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """One update of D on ``real`` and as many fakes; returns (loss, mean D(x), mean D(G(z))), unsynced."""
+    def discriminator_step(self, real: Tensor, labels: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """One update of D on ``real`` (with their ``labels`` if conditional) and as many fakes; returns (loss,
+        mean D(x), mean D(G(z))), unsynced."""
+        fake_labels = self.labels(len(real))
         with self._autocast():
             with torch.no_grad():
-                fake = self._g(self.noise(len(real)))
-            real_out = self._d(real).float()
-            fake_out = self._d(fake).float()
+                fake = self._call(self._g, self.noise(len(real)), fake_labels)
+            real_out = self._call(self._d, real, labels).float()
+            fake_out = self._call(self._d, fake, fake_labels).float()
         loss = self.d_loss(real_out, fake_out)
         if self.d_penalty is not None:
             loss = loss + self.d_penalty(self.discriminator, real, fake.float())
@@ -195,40 +216,60 @@ class GANTrainer:
         self.discriminator.requires_grad_(False)
         try:
             with self._autocast():
-                fake_logits = self._d(self._g(self.noise(batch_size))).float()
+                labels = self.labels(batch_size)
+                fake_logits = self._call(self._d, self._call(self._g, self.noise(batch_size), labels), labels).float()
             loss = self.g_loss(fake_logits)
             self._update("generator", self.g_optimizer, loss)
         finally:
             self.discriminator.requires_grad_(True)
         return loss.detach()
 
-    def _next_real(self) -> Tensor:
-        return next(self.data).to(self.device, non_blocking=True, memory_format=self.memory_format)
+    def _next_real(self) -> tuple[Tensor, Tensor | None]:
+        batch = next(self.data)
+        if self.n_classes:
+            if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+                raise ValueError("a conditional GAN (n_classes set) needs data that yields (examples, labels) pairs, "
+                                 "e.g. TensorStream(images, batch_size, labels=labels)")
+            batch, labels = batch
+            return self._to_device(batch), labels.to(self.device, non_blocking=True)
+        return self._to_device(batch), None
+
+    def _to_device(self, batch: Tensor) -> Tensor:
+        return batch.to(self.device, non_blocking=True, memory_format=self.memory_format)
 
     def train_step(self) -> None:
         """One iteration of Algorithm 1: ``d_steps`` updates of D, then one of G (the other way round with
         ``order="g_first"``); the last D step is recorded."""
-        real = self._next_real()
+        real, labels = self._next_real()
         if self.order == "g_first":
             g_loss = self.generator_step(len(real))
         for i in range(self.d_steps):
             if i:
-                real = self._next_real()
-            d_loss, d_real, d_fake = self.discriminator_step(real)
+                real, labels = self._next_real()
+            d_loss, d_real, d_fake = self.discriminator_step(real, labels)
         if self.order == "d_first":
             g_loss = self.generator_step(len(real))
         self.step += 1
         self._pending.append(torch.stack([d_loss, g_loss, d_real, d_fake]).float())
 
     @torch.no_grad()
-    def sample(self, n: int | None = None, noise: Tensor | None = None) -> Tensor:
-        """Samples from G in eval mode (``noise`` given, or ``n`` fresh draws), on the CPU."""
-        if noise is None:
+    def sample(self, n: int | None = None, noise: Tensor | None = None, labels: Tensor | None = None) -> Tensor:
+        """Samples from G in eval mode (``noise`` given, or ``n`` fresh draws), on the CPU. A conditional GAN needs
+        ``labels`` with given ``noise``; with fresh noise they default to uniform draws."""
+        fresh = noise is None
+        if fresh:
             noise = self.noise(n if n is not None else len(self.fixed_noise))
+        if self.n_classes and labels is None:
+            if noise is self.fixed_noise:
+                labels = self.fixed_labels
+            elif fresh:
+                labels = self.labels(len(noise))
+            else:
+                raise ValueError("this GAN is conditional: pass labels=... (one class index per noise vector)")
         was_training = self.generator.training
         self.generator.eval()
         try:
-            return self.generator(noise.to(self.device)).cpu()
+            return self._call(self.generator, noise.to(self.device), None if labels is None else labels.to(self.device)).cpu()
         finally:
             self.generator.train(was_training)
 
@@ -309,6 +350,7 @@ class GANTrainer:
             "g_optimizer": self.g_optimizer.state_dict(),
             "d_optimizer": self.d_optimizer.state_dict(),
             "fixed_noise": self.fixed_noise.cpu(),
+            "fixed_labels": None if self.fixed_labels is None else self.fixed_labels.cpu(),
             "history": self.history.state_dict(),
             "rng": rng_state(),
             "scalers": {name: scaler.state_dict() for name, scaler in self._scalers.items()},
@@ -326,6 +368,8 @@ class GANTrainer:
             if scaler_state:
                 self._scalers[name].load_state_dict(scaler_state)
         self.fixed_noise = state["fixed_noise"].to(self.device)
+        if state.get("fixed_labels") is not None:
+            self.fixed_labels = state["fixed_labels"].to(self.device)
         self.history = History()
         self.history.load_state_dict(state["history"])
         self.step = int(state["step"])

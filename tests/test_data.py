@@ -173,3 +173,13 @@ def test_mnist_rejects_a_damaged_file(mnist_test_split):
         warnings.simplefilter("ignore", MNISTTestSplitWarning)
         with pytest.raises(RuntimeError, match="does not have the MD5 checksum"):
             load_mnist(mnist_test_split, download=False)
+
+
+def test_a_tensor_stream_with_labels_yields_matching_pairs_and_checks_them():
+    data = torch.arange(20.0)[:, None]
+    stream = TensorStream(data, batch_size=5, seed=3, labels=torch.arange(20) * 10)
+    for _ in range(6):  # across an epoch boundary
+        examples, labels = next(stream)
+        assert torch.equal(labels, examples[:, 0].long() * 10)
+    with pytest.raises(ValueError, match="one label per example \\(20\\)"):
+        TensorStream(data, batch_size=5, labels=torch.arange(19))

@@ -297,3 +297,45 @@ def test_wgan_gp_and_weight_clipping_train_a_critic():
     clipped.fit(3)
     weights = torch.cat([p.detach().flatten() for p in clipped.discriminator.parameters()])
     assert float(weights.abs().max()) == pytest.approx(0.01)  # clipped: some weights sit on the bound, none beyond
+
+
+def test_a_conditional_gan_feeds_labels_to_both_networks_and_snapshots_fixed_labels(tmp_path):
+    from gan_course.models import ConditionalMLPDiscriminator, ConditionalMLPGenerator
+
+    seed_everything(0)
+    generator = ConditionalMLPGenerator(4, 3, (2,), hidden=(16,), output="linear")
+    discriminator = ConditionalMLPDiscriminator(3, (2,), hidden=(16,))
+    seen = []
+    forward = discriminator.forward
+    discriminator.forward = lambda x, y: seen.append(y.clone()) or forward(x, y)
+    points = torch.randn(60, 2)
+    labels = torch.arange(60) % 3
+    trainer = GANTrainer(
+        generator, discriminator, torch.optim.Adam(generator.parameters()), torch.optim.Adam(discriminator.parameters()),
+        TensorStream(points, batch_size=12, labels=labels), discriminator_loss, nonsaturating_generator_loss,
+        latent_dim=4, n_classes=3, snapshot_every=2, n_snapshot=6, progress=False,
+    )
+    trainer.fit(2)
+    assert len(seen) == 3 * 2 and all(len(y) == 12 for y in seen)  # per step: real, fake (D step) and fake (G step)
+    order = torch.randperm(60, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(seen[0], labels[order[:12]])  # the real batch's own labels
+    assert trainer.fixed_labels.tolist() == [0, 1, 2, 0, 1, 2] and len(trainer.history.snapshots) == 2
+    with pytest.raises(ValueError, match="pass labels="):
+        trainer.sample(noise=torch.zeros(2, 4))
+    assert trainer.sample(noise=torch.zeros(2, 4), labels=torch.tensor([0, 2])).shape == (2, 2)
+    trainer.save_checkpoint(tmp_path / "c.pt")
+    assert torch.load(tmp_path / "c.pt", weights_only=True)["fixed_labels"].tolist() == [0, 1, 2, 0, 1, 2]
+
+
+def test_a_conditional_gan_needs_labelled_data():
+    from gan_course.models import ConditionalMLPDiscriminator, ConditionalMLPGenerator
+
+    generator = ConditionalMLPGenerator(4, 3, (2,), hidden=(16,), output="linear")
+    discriminator = ConditionalMLPDiscriminator(3, (2,), hidden=(16,))
+    trainer = GANTrainer(
+        generator, discriminator, torch.optim.Adam(generator.parameters()), torch.optim.Adam(discriminator.parameters()),
+        TensorStream(torch.randn(60, 2), batch_size=12), discriminator_loss, nonsaturating_generator_loss,
+        latent_dim=4, n_classes=3, progress=False,
+    )
+    with pytest.raises(ValueError, match="yields \\(examples, labels\\) pairs"):
+        trainer.fit(1)

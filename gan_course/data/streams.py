@@ -50,14 +50,19 @@ class TensorStream:
     """Shuffled mini-batches of a tensor held in memory, epoch after epoch, without end.
 
     Epoch ``e`` is shuffled by a generator seeded with ``seed + e``; the state is the epoch and the position in it.
-    The last incomplete batch of an epoch is dropped so that every batch has ``batch_size`` rows.
+    The last incomplete batch of an epoch is dropped so that every batch has ``batch_size`` rows. With ``labels``
+    (one per example, for a conditional GAN) each batch is a pair ``(examples, labels)``.
     """
 
-    def __init__(self, data: Tensor, batch_size: int, seed: int = 0):
+    def __init__(self, data: Tensor, batch_size: int, seed: int = 0, labels: Tensor | None = None):
         _check_batch_size(batch_size)
         if len(data) < batch_size:
             raise ValueError(f"batch_size {batch_size} is larger than the {len(data)} examples in the data")
+        if labels is not None and (labels.ndim != 1 or len(labels) != len(data)):
+            raise ValueError(f"labels must be a 1-D tensor with one label per example ({len(data)}), got shape "
+                             f"{tuple(labels.shape)}")
         self.data = data
+        self.labels = labels
         self.batch_size = batch_size
         self.seed = seed
         self.epoch = 0
@@ -70,14 +75,14 @@ class TensorStream:
     def __iter__(self) -> "TensorStream":
         return self
 
-    def __next__(self) -> Tensor:
+    def __next__(self) -> Tensor | tuple[Tensor, Tensor]:
         if self.position + self.batch_size > len(self.data):
             self.epoch += 1
             self.position = 0
             self._order = self._shuffle()
         index = self._order[self.position : self.position + self.batch_size]
         self.position += self.batch_size
-        return self.data[index]
+        return self.data[index] if self.labels is None else (self.data[index], self.labels[index])
 
     def state_dict(self) -> dict[str, Any]:
         return {"epoch": self.epoch, "position": self.position}
