@@ -315,7 +315,7 @@ class GANTrainer:
         if checkpoint is not None and self.step == 0 and Path(checkpoint).is_file():
             self.load_checkpoint(checkpoint)
             print(f"Resumed from {checkpoint} at step {self.step}.")
-        if self.step == 0:
+        if self.step == 0 and not self.history.snapshots:
             self._snapshot()
         bar = tqdm(total=steps, initial=self.step, disable=not self.progress, desc="training", unit="step")
         try:
