@@ -1,0 +1,247 @@
+r"""Compare GAN losses on the toy mixtures over several seeds: modes covered, high-quality share, reverse KL.
+
+The protocol is that of the synthetic experiments of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018):
+the ring of 8 Gaussians (radius 1, $\sigma = 0.01$) and the grid of 25 Gaussians (means $-4, \dots, 4$ in steps of 2,
+$\sigma = 0.05$) with PacGAN's settings (:mod:`gan_course.data.toy`), measured on 2,500 samples of the trained
+generator with the three numbers of :mod:`gan_course.metrics.modes` (a sample is high quality within $3\sigma$ of its
+nearest mode), and reported as mean and standard deviation over independent runs, as PacGAN averages repeated
+trials. The networks and the step budget are the course's own, small enough for a CPU: the MLPs of the measuring
+chapter (2-D noise, two hidden layers of 128 leaky-ReLU units) rather than the papers' larger ones, and the same for
+every loss.
+
+Every loss gets the same networks, the same data stream and the same initial weights for a given seed (the seed is
+set before the networks are built), so the losses are compared on paired runs. A loss is described by a
+:class:`LossSetup`: its two loss functions and what the training loop needs to know about them (D's output kind, $k$
+discriminator steps, a penalty or weight clipping, the optimizer).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from gan_course.data import GaussianMixture2D, SamplerStream, grid, ring
+from gan_course.device import default_device
+from gan_course.metrics.modes import ModeCoverage, mode_coverage
+from gan_course.models import MLPDiscriminator, MLPGenerator
+from gan_course.seed import seed_everything
+from gan_course.training import D_OUTPUTS, DiscriminatorLoss, GANTrainer, GeneratorLoss, Penalty, TrainingDiverged
+
+DATASETS = {"ring": ring, "grid": grid}
+OPTIMIZERS = ("adam", "rmsprop")
+METRICS = ("modes_covered", "high_quality", "reverse_kl")
+
+
+@dataclass(frozen=True)
+class LossSetup:
+    """One row of a comparison: the losses and how to train with them (see :class:`~gan_course.training.GANTrainer`).
+
+    ``optimizer="adam"`` uses ``lr`` and ``betas`` (the defaults are the measuring chapter's toy settings, Adam with
+    learning rate $10^{-3}$ and $\\beta = (0.5, 0.999)$); ``"rmsprop"`` uses ``lr`` only (WGAN: $5 \\cdot 10^{-5}$,
+    Arjovsky et al. 2017, Algorithm 1). Both networks get the same optimizer.
+    """
+
+    d_loss: DiscriminatorLoss
+    g_loss: GeneratorLoss
+    d_output: str = "logit"
+    d_steps: int = 1
+    d_penalty: Penalty | None = None
+    clip_weights: float | None = None
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    betas: tuple[float, float] = (0.5, 0.999)
+
+    def __post_init__(self) -> None:
+        if self.d_output not in D_OUTPUTS:
+            raise ValueError(f"d_output must be one of {D_OUTPUTS} ('logit' for the GAN's D, 'score' for an LSGAN "
+                             f"discriminator or a WGAN critic), got {self.d_output!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a positive finite number, got {self.lr}")
+
+    def make_optimizer(self, parameters: Iterable[nn.Parameter]) -> torch.optim.Optimizer:
+        """The optimizer of this setup for one network's ``parameters``."""
+        if self.optimizer == "adam":
+            return torch.optim.Adam(parameters, lr=self.lr, betas=self.betas)
+        return torch.optim.RMSprop(parameters, lr=self.lr)
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One trained (loss, seed): its mode metrics and 2,500 samples, or ``None`` for both if training diverged."""
+
+    name: str
+    seed: int
+    coverage: ModeCoverage | None
+    samples: Tensor | None
+    diverged: str | None = None
+
+
+@dataclass(eq=False)
+class ComparisonTable:
+    """The runs of :func:`compare_losses`, by loss in the order given; shown as a table of mean ± std over seeds."""
+
+    dataset: str
+    n_modes: int
+    steps: int
+    seeds: tuple[int, ...]
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+
+    def values(self, name: str, metric: str) -> np.ndarray:
+        """One metric (``modes_covered``, ``high_quality`` or ``reverse_kl``) of the runs of ``name`` that finished."""
+        if name not in self.runs:
+            raise KeyError(f"no loss named {name!r} in this comparison; it has {', '.join(self.runs)}")
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+        return np.array([getattr(run.coverage, metric) for run in self.runs[name] if run.coverage is not None],
+                        dtype=np.float64)
+
+    def summary(self, name: str, metric: str) -> tuple[float, float, int]:
+        """Mean, (population) standard deviation and number of the finished runs where the metric is defined.
+
+        The reverse KL is undefined (NaN) for a run without any high-quality sample; such runs are left out of its
+        mean, and the table says so. The mean and std are NaN if no run counts."""
+        values = self.values(name, metric)
+        values = values[~np.isnan(values)]
+        if len(values) == 0:
+            return math.nan, math.nan, 0
+        return float(np.mean(values)), float(np.std(values)), len(values)
+
+    def rows(self) -> list[list[str]]:
+        """The table's cells as text, header first."""
+        header = ["loss", "modes covered", "high quality", "reverse KL", "runs"]
+        rows = [header]
+        for name, runs in self.runs.items():
+            modes = self.summary(name, "modes_covered")
+            quality = self.summary(name, "high_quality")
+            kl = self.summary(name, "reverse_kl")
+            finished = sum(run.coverage is not None for run in runs)
+            count = f"{finished}/{len(runs)}" + ("" if finished == len(runs) else " (others diverged)")
+            kl_text = f"{kl[0]:.3f} ± {kl[1]:.3f}"
+            if kl[2] < finished:
+                kl_text += f" ({kl[2]} of {finished} runs: the others have no high-quality sample)"
+            rows.append([name, f"{modes[0]:.1f} ± {modes[1]:.1f} / {self.n_modes}",
+                         f"{100 * quality[0]:.1f} ± {100 * quality[1]:.1f} %", kl_text, count])
+        return rows
+
+    def caption(self) -> str:
+        return (f"{self.dataset}: {self.steps} steps, seeds {', '.join(map(str, self.seeds))}; "
+                f"mean ± std over runs")
+
+    def __str__(self) -> str:
+        rows = self.rows()
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = [self.caption()]
+        for i, row in enumerate(rows):
+            lines.append("  ".join(cell.ljust(width) if j == 0 else cell.rjust(width)
+                                   for j, (cell, width) in enumerate(zip(row, widths))))
+            if i == 0:
+                lines.append("  ".join("-" * width for width in widths))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        header, *body = self.rows()
+        head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+        rows = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in body)
+        return (f"<table><caption>{html.escape(self.caption())}</caption><thead><tr>{head}</tr></thead>"
+                f"<tbody>{rows}</tbody></table>")
+
+
+def _mixture(dataset: str | GaussianMixture2D) -> tuple[str, GaussianMixture2D]:
+    if isinstance(dataset, GaussianMixture2D):
+        return repr(dataset), dataset
+    if dataset in DATASETS:
+        return dataset, DATASETS[dataset]()
+    raise ValueError(f"dataset must be one of {tuple(DATASETS)} or a GaussianMixture2D, got {dataset!r}")
+
+
+def train_toy_gan(
+    setup: LossSetup,
+    mixture: GaussianMixture2D,
+    seed: int,
+    steps: int,
+    batch_size: int = 256,
+    latent_dim: int = 2,
+    hidden: Sequence[int] = (128, 128),
+    device: torch.device | None = None,
+) -> GANTrainer:
+    """Train an MLP GAN with ``setup`` on ``mixture`` for ``steps`` generator steps; the seed fixes the initial weights,
+    the noise and the data stream. Returns the trainer (its ``generator`` and ``discriminator`` are trained).
+    Raises :class:`~gan_course.training.TrainingDiverged` if training diverges."""
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps (generator updates per run) must be a positive integer, got {steps!r}")
+    device = default_device() if device is None else device
+    seed_everything(seed)
+    generator: nn.Module = MLPGenerator(latent_dim, (2,), hidden=hidden, output="linear").to(device)
+    discriminator: nn.Module = MLPDiscriminator((2,), hidden=hidden).to(device)
+    trainer = GANTrainer(
+        generator,
+        discriminator,
+        setup.make_optimizer(generator.parameters()),
+        setup.make_optimizer(discriminator.parameters()),
+        SamplerStream(mixture, batch_size, seed=seed),
+        setup.d_loss,
+        setup.g_loss,
+        latent_dim=latent_dim,
+        d_steps=setup.d_steps,
+        d_output=setup.d_output,
+        d_penalty=setup.d_penalty,
+        clip_weights=setup.clip_weights,
+        progress=False,
+    )
+    trainer.fit(steps)
+    return trainer
+
+
+def compare_losses(
+    entries: dict[str, LossSetup],
+    dataset: str | GaussianMixture2D,
+    seeds: Sequence[int],
+    steps: int,
+    batch_size: int = 256,
+    latent_dim: int = 2,
+    hidden: Sequence[int] = (128, 128),
+    n_samples: int = 2500,
+    device: torch.device | None = None,
+    progress: bool = True,
+) -> ComparisonTable:
+    """Train every loss of ``entries`` on ``dataset`` ("ring", "grid" or a mixture) once per seed and measure each
+    run's generator on ``n_samples`` samples (drawn with the run's seed); see the module's docstring for the protocol.
+
+    A run that diverges is kept in the table as diverged (its metrics are left out of the means, and the table says
+    how many runs finished) rather than stopping the comparison.
+    """
+    if not entries or not all(isinstance(setup, LossSetup) for setup in entries.values()):
+        raise ValueError("entries must be a non-empty dict of name -> LossSetup, e.g. "
+                         "{'LSGAN': LossSetup(lsgan_discriminator_loss, lsgan_generator_loss, d_output='score')}")
+    seeds = tuple(seeds)
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be a non-empty sequence of distinct integers, got {seeds}")
+    name, mixture = _mixture(dataset)
+    table = ComparisonTable(name, len(mixture.modes), steps, seeds)
+    bar = tqdm(total=len(entries) * len(seeds), disable=not progress, desc=f"comparing on {name}", unit="run")
+    try:
+        for entry, setup in entries.items():
+            table.runs[entry] = []
+            for seed in seeds:
+                try:
+                    trainer = train_toy_gan(setup, mixture, seed, steps, batch_size, latent_dim, hidden, device)
+                except TrainingDiverged as error:
+                    table.runs[entry].append(Run(entry, seed, None, None, diverged=str(error)))
+                else:
+                    samples = trainer.sample(noise=torch.randn(n_samples, latent_dim,
+                                                               generator=torch.Generator().manual_seed(seed)))
+                    table.runs[entry].append(Run(entry, seed, mode_coverage(samples, mixture, progress=False),
+                                                 samples))
+                bar.update()
+    finally:
+        bar.close()
+    return table
