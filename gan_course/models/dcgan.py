@@ -7,7 +7,9 @@ stack is derived from the image size: G starts from a ``base`` x ``base`` map (4
 with each kernel-4, stride-2, padding-1 transposed convolution (by the arithmetic of
 :mod:`gan_course.conv_arithmetic`, $o' = 2(i' - 1) + 4 - 2 = 2i'$); D mirrors it. With ``upsampling="resize"`` each of
 these is replaced by the resize-convolution of Odena, Dumoulin & Olah (2016), nearest-neighbour upsampling by 2 and a
-kernel-3, stride-1, padding-1 convolution, which doubles the size without checkerboard artifacts.
+kernel-3, stride-1, padding-1 convolution, which doubles the size without checkerboard artifacts. With
+``normalization="layer"`` or ``"none"`` the discriminator drops batch norm, as a WGAN-GP critic must (Gulrajani et al.
+2017, Section 4: the gradient penalty is per sample, and batch norm makes each score depend on the whole batch).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from torch import Tensor, nn
 
 BASES = (4, 7)
 UPSAMPLING = ("transposed", "resize")
+NORMALIZATIONS = ("batch", "layer", "none")
 
 
 def layer_plan(image_size: int) -> tuple[int, int]:
@@ -52,6 +55,22 @@ def upsampling_layers(c_in: int, c_out: int, upsampling: str) -> list[nn.Module]
     raise ValueError(f"upsampling must be one of {', '.join(map(repr, UPSAMPLING))}, got {upsampling!r}")
 
 
+def normalization_layers(channels: int, normalization: str) -> list[nn.Module]:
+    """The discriminator's normalisation after a hidden convolution: Radford et al.'s (2016) batch norm, layer norm
+    over (C, H, W) as ``nn.GroupNorm(1, C)`` (recommended for the critic by Gulrajani et al. 2017, Section 4), or
+    none."""
+    if normalization == "batch":
+        return [nn.BatchNorm2d(channels)]
+    if normalization == "layer":
+        return [nn.GroupNorm(1, channels)]
+    if normalization == "none":
+        return []
+    raise ValueError(
+        f"normalization must be one of {', '.join(map(repr, NORMALIZATIONS))}, got {normalization!r}; a WGAN-GP critic "
+        f"needs 'layer' or 'none' (the gradient penalty refuses batch norm)"
+    )
+
+
 class DCGANGenerator(nn.Module):
     """G: z of shape (N, latent_dim) to images (N, channels, image_size, image_size) in [-1, 1].
 
@@ -86,18 +105,27 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """D: images (N, channels, image_size, image_size) to one logit each, shape (N,)."""
+    """D: images (N, channels, image_size, image_size) to one logit each, shape (N,).
 
-    def __init__(self, image_size: int = 64, channels: int = 3, width: int = 64):
+    ``normalization`` after each hidden convolution: ``"batch"`` (Radford et al. 2016), ``"layer"`` or ``"none"``
+    (for a WGAN-GP critic); see :func:`normalization_layers`.
+    """
+
+    def __init__(self, image_size: int = 64, channels: int = 3, width: int = 64, normalization: str = "batch"):
         super().__init__()
         if channels < 1 or width < 1:
             raise ValueError(f"channels and width must be positive, got {channels}, {width}")
+        normalization_layers(1, normalization)  # checked here too: a one-layer plan has no hidden convolution
         base, n = layer_plan(image_size)
         self.image_shape = (channels, image_size, image_size)
         widths = [width * 2**i for i in range(n)]  # e.g. 64, 128, 256, 512 for 64x64
         layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
         for c_in, c_out in zip(widths[:-1], widths[1:]):
-            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
+            layers += [
+                nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False),
+                *normalization_layers(c_out, normalization),
+                nn.LeakyReLU(0.2, True),
+            ]
         layers.append(nn.Conv2d(widths[-1], 1, base, 1, 0, bias=False))
         self.net = nn.Sequential(*layers)
         self.apply(init_weights)
