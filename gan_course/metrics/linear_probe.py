@@ -79,20 +79,24 @@ def labelled_subset(labels: Tensor, per_class: int, seed: int = 0) -> Tensor:
     return torch.cat(chosen).sort().values
 
 
-def _ridge(features: Tensor, targets: Tensor, weight: float) -> tuple[Tensor, Tensor]:
-    r"""Ridge regression with an intercept, $\min_{W, b} \|XW + b - Y\|^2 + \lambda \|W\|^2$, solved in the primal
-    or, with fewer examples than features, the dual; $\lambda$ is ``weight`` times the mean squared row norm."""
+def _ridge_path(features: Tensor, targets: Tensor, weights: Sequence[float]) -> list[tuple[Tensor, Tensor]]:
+    r"""Ridge regressions with an intercept, $\min_{W, b} \|XW + b - Y\|^2 + \lambda \|W\|^2$, one per ``weight``
+    ($\lambda$ is the weight times the mean squared row norm), from one eigendecomposition of the Gram matrix: of
+    $X X^\top$ (the dual) when there are fewer examples than features, else of $X^\top X$."""
     x_mean, y_mean = features.mean(0), targets.mean(0)
     x, y = features - x_mean, targets - y_mean
-    n, f = x.shape
-    lam = weight * float(x.pow(2).sum(1).mean())
-    if n < f:
-        # W = X^T (X X^T + lambda I)^{-1} Y
-        w = x.T @ torch.linalg.solve(x @ x.T + lam * torch.eye(n, dtype=x.dtype), y)
-    else:
-        # W = (X^T X + lambda I)^{-1} X^T Y
-        w = torch.linalg.solve(x.T @ x + lam * torch.eye(f, dtype=x.dtype), x.T @ y)
-    return w, y_mean - x_mean @ w
+    dual = x.shape[0] < x.shape[1]
+    eigenvalues, eigenvectors = torch.linalg.eigh(x @ x.T if dual else x.T @ x)
+    projected = eigenvectors.T @ (y if dual else x.T @ y)
+    scale = float(x.pow(2).sum(1).mean())
+    models = []
+    for weight in weights:
+        # (G + lambda I)^{-1} R = U diag(1 / (s + lambda)) U^T R, with G = U diag(s) U^T
+        solved = eigenvectors @ (projected / (eigenvalues + weight * scale)[:, None])
+        # dual: W = X^T (X X^T + lambda I)^{-1} Y;  primal: W = (X^T X + lambda I)^{-1} X^T Y
+        w = x.T @ solved if dual else solved
+        models.append((w, y_mean - x_mean @ w))
+    return models
 
 
 def _accuracy(model: tuple[Tensor, Tensor], features: Tensor, labels: Tensor) -> float:
@@ -124,14 +128,11 @@ def linear_probe(
     targets = F.one_hot(train_labels, n_classes).double()
     order = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed))
     parts = order.chunk(folds)
-    scores = []
-    for weight_decay in weight_decays:
-        correct = 0.0
-        for k, held in enumerate(parts):
-            kept = torch.cat([part for j, part in enumerate(parts) if j != k])
-            model = _ridge(train_x[kept], targets[kept], weight_decay)
-            correct += _accuracy(model, train_x[held], train_labels[held]) * len(held)
-        scores.append(correct / len(train_x))
-    best = weight_decays[max(range(len(scores)), key=scores.__getitem__)]
-    model = _ridge(train_x, targets, best)
+    correct = torch.zeros(len(weight_decays), dtype=torch.float64)
+    for k, held in enumerate(parts):
+        kept = torch.cat([part for j, part in enumerate(parts) if j != k])
+        for i, model in enumerate(_ridge_path(train_x[kept], targets[kept], weight_decays)):
+            correct[i] += _accuracy(model, train_x[held], train_labels[held]) * len(held)
+    best = weight_decays[int(correct.argmax())]
+    (model,) = _ridge_path(train_x, targets, [best])
     return ProbeResult(_accuracy(model, test_x, test_labels), best, len(train_x), train_x.shape[1])
