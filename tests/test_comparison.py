@@ -112,3 +112,28 @@ def test_runs_without_high_quality_samples_are_left_out_of_the_reverse_kl_and_sa
     assert count == 1 and math.isclose(mean, math.log(4)) and std == 0
     assert table.summary("GAN", "modes_covered") == (1.0, 1.0, 2)
     assert "(1 of 2 runs: the others have no high-quality sample)" in str(table)
+
+
+def test_parallel_workers_give_the_table_of_one_worker():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the workers run one thread each on a two-core machine: the same arithmetic as here
+    try:
+        one = compare_losses(ENTRIES, "ring", seeds=[0, 1], **TINY)
+    finally:
+        torch.set_num_threads(threads)
+    two = compare_losses(ENTRIES, "ring", seeds=[0, 1], workers=2, **TINY)
+    assert list(two.runs) == list(one.runs) and two.seeds == one.seeds
+    for name in ENTRIES:
+        assert [run.seed for run in two.runs[name]] == [0, 1]
+        for a, b in zip(one.runs[name], two.runs[name]):
+            assert torch.allclose(a.samples, b.samples, atol=1e-4) and a.coverage == b.coverage
+
+
+def test_workers_are_checked():
+    with pytest.raises(ValueError, match="workers"):
+        compare_losses(ENTRIES, "ring", seeds=[0], workers=0, **TINY)
+    with pytest.raises(ValueError, match="workers=1"):
+        compare_losses(ENTRIES, "ring", seeds=[0], workers=2, device="meta", **TINY)
+    unpicklable = {"lambda": LossSetup(lambda real, fake: fake.mean() - real.mean(), nonsaturating_generator_loss)}
+    with pytest.raises(ValueError, match="lambda"):
+        compare_losses(unpicklable, "ring", seeds=[0], workers=2, **TINY)
