@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from urllib.error import URLError
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from gan_course.data import (
     gaussian_1d,
     grid,
     load_mnist,
+    load_mnist_split,
     ring,
 )
 
@@ -183,3 +185,34 @@ def test_a_tensor_stream_with_labels_yields_matching_pairs_and_checks_them():
         assert torch.equal(labels, examples[:, 0].long() * 10)
     with pytest.raises(ValueError, match="one label per example \\(20\\)"):
         TensorStream(data, batch_size=5, labels=torch.arange(19))
+
+
+def test_one_split_is_loaded_without_falling_back_and_a_bad_split_is_named(mnist_test_split, tmp_path):
+    test = load_mnist_split("test", mnist_test_split, download=False)
+    assert test.split == "test" and len(test) == 10_000
+    with pytest.raises(FileNotFoundError, match="No MNIST train split in .*download=False"):
+        load_mnist_split("train", mnist_test_split, download=False)
+    with pytest.raises(ValueError, match="split must be one of \\('train', 'test'\\)"):
+        load_mnist_split("validation", mnist_test_split)
+
+
+def test_a_failed_download_is_not_tried_again_in_the_same_process(mnist_test_split, monkeypatch):
+    from gan_course.data import mnist
+
+    tries = []
+
+    class Offline:
+        resources = mnist.datasets.MNIST.resources  # the MD5 sums the loader checks the files against
+
+        def __init__(self, root, train, download):
+            tries.append(root)
+            raise URLError("Name or service not known")
+
+    monkeypatch.setattr(mnist.datasets, "MNIST", Offline)
+    monkeypatch.setattr(mnist, "_failed_downloads", {})
+    for _ in range(3):
+        with pytest.warns(MNISTTestSplitWarning, match="the download failed: .*Name or service not known"):
+            assert load_mnist(mnist_test_split).split == "test"
+    assert tries == [str(mnist_test_split)]
+    with pytest.warns(MNISTTestSplitWarning, match="not retried in this session"):
+        load_mnist(mnist_test_split)

@@ -1,6 +1,6 @@
 """Data for the course: toy distributions with true densities, MNIST, and resumable batch streams."""
 
-from gan_course.data.mnist import LabeledImages, MNISTTestSplitWarning, default_data_root, load_mnist
+from gan_course.data.mnist import LabeledImages, MNISTTestSplitWarning, default_data_root, load_mnist, load_mnist_split
 from gan_course.data.streams import SamplerStream, TensorStream
 from gan_course.data.toy import GaussianMixture1D, GaussianMixture2D, SwissRoll, gaussian_1d, grid, ring
 
@@ -16,5 +16,6 @@ __all__ = [
     "gaussian_1d",
     "grid",
     "load_mnist",
+    "load_mnist_split",
     "ring",
 ]

@@ -59,6 +59,12 @@ def default_data_root() -> Path:
     return Path.cwd() / "data"
 
 
+SPLITS = tuple(FILES)
+
+# a download that failed is not tried again in the same process (offline, each try costs seconds of DNS timeouts)
+_failed_downloads: dict[Path, str] = {}
+
+
 def _present(raw: Path, split: str) -> bool:
     """Whether both files of ``split`` lie in ``raw``, compressed or already extracted."""
     return all((raw / name).is_file() or (raw / name.removesuffix(".gz")).is_file() for name in FILES[split])
@@ -80,24 +86,59 @@ def _read_split(raw: Path, split: str, root: Path) -> LabeledImages:
     return LabeledImages(images=images, labels=read_label_file(str(labels_file)).long(), split=split, root=root)
 
 
+def _download(root: Path) -> str | None:
+    """Fetch all four files into ``<root>/MNIST/raw`` through torchvision; ``None`` on success, else why it failed."""
+    if root in _failed_downloads:
+        return _failed_downloads[root] + " (not retried in this session)"
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            datasets.MNIST(str(root), train=True, download=True)
+    except (RuntimeError, URLError, OSError) as error:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()] or [type(error).__name__]
+        _failed_downloads[root] = "the download failed: " + " ... ".join(dict.fromkeys((lines[0], lines[-1])))
+        return _failed_downloads[root]
+    return None
+
+
+def _missing(raw: Path, failure: str, needed: str) -> FileNotFoundError:
+    wanted = ", ".join(FILES["train"] + FILES["test"])
+    return FileNotFoundError(
+        f"No {needed} in {raw} ({failure}). Put {wanted} (at least the two t10k files) in that folder, "
+        f"from {SOURCE}; or run where the internet can be reached, with download=True, to fetch them; "
+        f"or point ${DATA_ENV} at a folder that holds MNIST/raw."
+    )
+
+
+def load_mnist_split(split: str, root: str | Path | None = None, download: bool = True) -> LabeledImages:
+    """One split of MNIST, ``"train"`` or ``"test"``, in [-1, 1], downloaded if missing and ``download`` is set.
+
+    Unlike :func:`load_mnist` it never falls back to the other split: the classifier of the metrics chapter takes its
+    held-out digits from the test split whatever else is on disk."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    root = Path(root).expanduser() if root is not None else default_data_root()
+    raw = root / "MNIST" / "raw"
+    if not _present(raw, split):
+        failure = _download(root) if download else "download=False"
+        if failure is not None:
+            raise _missing(raw, failure, f"MNIST {split} split")
+    return _read_split(raw, split, root)
+
+
 def load_mnist(root: str | Path | None = None, download: bool = True) -> LabeledImages:
     """MNIST's training split in [-1, 1]; offline with only the test split on disk, the test split, with a warning.
 
-    Downloads go through torchvision (all four files, checked against its MD5 sums). Raises ``FileNotFoundError`` naming the files, the folder and where to get them when neither split can be had.
+    Downloads go through torchvision (all four files, checked against its MD5 sums); a download that failed is not
+    tried again in the same process. Raises ``FileNotFoundError`` naming the files, the folder and where to get them
+    when neither split can be had.
     """
     root = Path(root).expanduser() if root is not None else default_data_root()
     raw = root / "MNIST" / "raw"
     if _present(raw, "train"):
         return _read_split(raw, "train", root)
-    failure = "download=False"
-    if download:
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                datasets.MNIST(str(root), train=True, download=True)
-            return _read_split(raw, "train", root)
-        except (RuntimeError, URLError, OSError) as error:
-            lines = [line.strip() for line in str(error).splitlines() if line.strip()] or [type(error).__name__]
-            failure = "the download failed: " + " ... ".join(dict.fromkeys((lines[0], lines[-1])))
+    failure = _download(root) if download else "download=False"
+    if failure is None:
+        return _read_split(raw, "train", root)
     if _present(raw, "test"):
         warnings.warn(
             f"MNIST's training split is not in {raw} ({failure}). Using the 10,000-digit TEST split for training "
@@ -106,9 +147,4 @@ def load_mnist(root: str | Path | None = None, download: bool = True) -> Labeled
             stacklevel=2,
         )
         return _read_split(raw, "test", root)
-    wanted = ", ".join(FILES["train"] + FILES["test"])
-    raise FileNotFoundError(
-        f"No MNIST files in {raw} ({failure}). Put {wanted} (at least the two t10k files) in that folder, "
-        f"from {SOURCE}; or run where the internet can be reached, with download=True, to fetch them; "
-        f"or point ${DATA_ENV} at a folder that holds MNIST/raw."
-    )
+    raise _missing(raw, failure, "MNIST files")

@@ -32,8 +32,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from gan_course.data.mnist import LabeledImages, MNISTTestSplitWarning, default_data_root, load_mnist
-from gan_course.data.mnist import _present, _read_split
+from gan_course.data.mnist import LabeledImages, MNISTTestSplitWarning, default_data_root, load_mnist, load_mnist_split
 from gan_course.device import default_device
 from gan_course.seed import seed_everything
 
@@ -101,19 +100,6 @@ def augment(images: Tensor, generator: torch.Generator, degrees: float = 10.0, s
     return F.grid_sample(images + 1, grid, mode="bilinear", padding_mode="zeros", align_corners=False) - 1
 
 
-def _test_split(root: Path) -> LabeledImages:
-    """MNIST's test split from ``<root>/MNIST/raw`` (the held-out digits always come from it)."""
-    raw = root / "MNIST" / "raw"
-    if _present(raw, "test"):
-        return _read_split(raw, "test", root)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MNISTTestSplitWarning)
-        data = load_mnist(root)  # raises FileNotFoundError naming the files and where to get them
-    if not _present(raw, "test"):
-        raise FileNotFoundError(f"MNIST's test split (t10k-*.gz) is not in {raw}; the held-out digits come from it.")
-    return data if data.split == "test" else _read_split(raw, "test", root)
-
-
 def split_digits(root: str | Path | None = None, heldout: int = 2000, seed: int = 0,
                  download: bool = True) -> tuple[LabeledImages, Tensor]:
     """The classifier's training digits, and the indices of its held-out digits in MNIST's test split.
@@ -139,7 +125,7 @@ def heldout_digits(meta: dict[str, Any], root: str | Path | None = None) -> Labe
     """The digits a classifier with metadata ``meta`` (``classifier.meta``) did not train on, from the test split."""
     if "heldout_indices" not in meta:
         raise ValueError("meta has no 'heldout_indices': pass the .meta of a classifier saved by this module")
-    test = _test_split(Path(root).expanduser() if root is not None else default_data_root())
+    test = load_mnist_split("test", root)
     index = meta["heldout_indices"].long()
     return LabeledImages(test.images[index], test.labels[index], "test (held out)", test.root)
 
