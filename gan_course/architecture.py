@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from gan_course.conv_arithmetic import conv_output_size, conv_transpose_output_size
+from gan_course.eval_mode import eval_mode
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,10 @@ def layer_table(model: nn.Module, example_input: Tensor, title: str | None = Non
 
     leaves = [module for module in model.modules() if not list(module.children())]
     handles = [module.register_forward_hook(record) for module in leaves]
-    was_training = model.training
     try:
-        model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), eval_mode(model):
             model(example_input)
     finally:
-        model.train(was_training)
         for handle in handles:
             handle.remove()
     return ArchitectureTable(title or type(model).__name__, tuple(layers))

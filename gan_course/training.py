@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from gan_course.eval_mode import eval_mode
 from gan_course.losses import clip_weights_
 from gan_course.seed import rng_state, set_rng_state
 
@@ -266,12 +267,8 @@ class GANTrainer:
                 labels = self.labels(len(noise))
             else:
                 raise ValueError("this GAN is conditional: pass labels=... (one class index per noise vector)")
-        was_training = self.generator.training
-        self.generator.eval()
-        try:
+        with eval_mode(self.generator):
             return self._call(self.generator, noise.to(self.device), None if labels is None else labels.to(self.device)).cpu()
-        finally:
-            self.generator.train(was_training)
 
     def _flush(self) -> None:
         """Move pending records to the history (one device sync) and stop if anything became NaN or infinite."""

@@ -26,6 +26,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from gan_course.device import default_device
+from gan_course.eval_mode import eval_mode
 
 Source = Union[Tensor, nn.Module, Callable[[int], Tensor]]
 ConditionalSource = Union[nn.Module, Callable[[Tensor], Tensor]]
@@ -83,20 +84,6 @@ def _noise(kind: str, n: int, latent_dim: int, generator: torch.Generator) -> Te
     if kind == "normal":
         return torch.randn(n, latent_dim, generator=generator)
     return torch.rand(n, latent_dim, generator=generator) * 2 - 1
-
-
-class eval_mode:
-    """Put a module in eval mode inside a ``with`` block and restore its mode afterwards."""
-
-    def __init__(self, module: nn.Module):
-        self.module = module
-
-    def __enter__(self) -> None:
-        self.training = self.module.training
-        self.module.eval()
-
-    def __exit__(self, *exc) -> None:
-        self.module.train(self.training)
 
 
 def batches(source: Source, n: int, batch_size: int = 500, seed: int = 0, noise: str = "normal",

@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 
 from gan_course.data.mnist import LabeledImages, MNISTTestSplitWarning, default_data_root, load_mnist, load_mnist_split
 from gan_course.device import default_device
+from gan_course.eval_mode import eval_mode
 from gan_course.seed import seed_everything
 
 WEIGHTS = "mnist_classifier.pt"
@@ -134,13 +135,9 @@ def heldout_digits(meta: dict[str, Any], root: str | Path | None = None) -> Labe
 def predict(classifier: MNISTClassifier, images: Tensor, batch_size: int = 1000) -> Tensor:
     """Predicted labels of ``images`` (in eval mode, on the classifier's device, in batches), on the CPU."""
     device = next(classifier.parameters()).device
-    was_training = classifier.training
-    classifier.eval()
-    try:
+    with eval_mode(classifier):
         return torch.cat([classifier(images[i : i + batch_size].to(device)).argmax(1).cpu()
                           for i in range(0, len(images), batch_size)])
-    finally:
-        classifier.train(was_training)
 
 
 def accuracy(classifier: MNISTClassifier, digits: LabeledImages, batch_size: int = 1000) -> float:
