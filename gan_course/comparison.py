@@ -243,7 +243,7 @@ def compare_losses(
     n_samples: int = 2500,
     device: torch.device | None = None,
     progress: bool = True,
-    workers: int = 1,
+    workers: int | str = 1,
 ) -> ComparisonTable:
     """Train every loss of ``entries`` on ``dataset`` ("ring", "grid" or a mixture) once per seed and measure each
     run's generator on ``n_samples`` samples (drawn with the run's seed); see the module's docstring for the protocol.
@@ -253,6 +253,7 @@ def compare_losses(
 
     ``workers > 1`` trains that many runs at once in worker processes (on the CPU only), each with an equal share of
     the CPU's threads: the runs are independent, so a laptop with eight cores finishes a table several times faster.
+    ``workers="auto"`` takes one worker per CPU core (at most one per run) on the CPU, and 1 on an accelerator.
     Every run seeds itself, so the table is the same as with ``workers=1`` up to the floating-point effects of a
     different thread count.
     """
@@ -264,9 +265,11 @@ def compare_losses(
         raise ValueError(f"seeds must be a non-empty sequence of distinct integers, got {seeds}")
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps (generator updates per run) must be a positive integer, got {steps!r}")
-    if not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers (runs trained at once) must be a positive integer, got {workers!r}")
     device = default_device() if device is None else torch.device(device)
+    if workers == "auto":
+        workers = min(os.cpu_count() or 1, len(entries) * len(seeds)) if device.type == "cpu" else 1
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers (runs trained at once) must be a positive integer or 'auto', got {workers!r}")
     if workers > 1 and device.type != "cpu":
         raise ValueError(f"workers > 1 trains runs in parallel CPU processes; on {device.type} use workers=1 (one "
                          f"device runs one training at a time) or pass device='cpu'")

@@ -122,6 +122,9 @@ def test_parallel_workers_give_the_table_of_one_worker():
     finally:
         torch.set_num_threads(threads)
     two = compare_losses(ENTRIES, "ring", seeds=[0, 1], workers=2, **TINY)
+    auto = compare_losses(ENTRIES, "ring", seeds=[0, 1], workers="auto", device="cpu", **TINY)
+    assert all(torch.allclose(a.samples, b.samples, atol=1e-4) for name in ENTRIES
+               for a, b in zip(one.runs[name], auto.runs[name]))
     assert list(two.runs) == list(one.runs) and two.seeds == one.seeds
     for name in ENTRIES:
         assert [run.seed for run in two.runs[name]] == [0, 1]
@@ -130,8 +133,9 @@ def test_parallel_workers_give_the_table_of_one_worker():
 
 
 def test_workers_are_checked():
-    with pytest.raises(ValueError, match="workers"):
-        compare_losses(ENTRIES, "ring", seeds=[0], workers=0, **TINY)
+    for bad in (0, "all"):
+        with pytest.raises(ValueError, match="positive integer or 'auto'"):
+            compare_losses(ENTRIES, "ring", seeds=[0], workers=bad, **TINY)
     with pytest.raises(ValueError, match="workers=1"):
         compare_losses(ENTRIES, "ring", seeds=[0], workers=2, device="meta", **TINY)
     unpicklable = {"lambda": LossSetup(lambda real, fake: fake.mean() - real.mean(), nonsaturating_generator_loss)}
