@@ -263,8 +263,6 @@ def compare_losses(
     seeds = tuple(seeds)
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be a non-empty sequence of distinct integers, got {seeds}")
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps (generator updates per run) must be a positive integer, got {steps!r}")
     device = default_device() if device is None else torch.device(device)
     if workers == "auto":
         workers = min(os.cpu_count() or 1, len(entries) * len(seeds)) if device.type == "cpu" else 1
