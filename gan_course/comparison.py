@@ -290,11 +290,12 @@ def compare_losses(
                 except (pickle.PicklingError, AttributeError, TypeError) as error:
                     raise ValueError(f"entry {entry!r} cannot be sent to a worker process ({error}); define its loss "
                                      f"functions with def (not lambda) or use workers=1") from None
+            workers = min(workers, len(jobs))  # no idle worker holds a share of the threads
             threads = max(1, (os.cpu_count() or 1) // workers)
             # fork keeps losses defined in a notebook cell usable in the workers (spawn would re-import __main__)
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 futures = [pool.submit(run, entry, setup, seed, threads=threads) for entry, setup, seed in jobs]
                 for future in as_completed(futures):
                     future.result()

@@ -18,7 +18,8 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 
-from gan_course.metrics.samples import eval_mode, source_device
+from gan_course.eval_mode import eval_mode
+from gan_course.metrics.samples import source_device
 
 
 def _n_classes(generator: nn.Module, n_classes: int | None) -> int:

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from gan_course.metrics.samples import eval_mode
+from gan_course.eval_mode import eval_mode
 from gan_course.training import GeneratorLoss
 
 

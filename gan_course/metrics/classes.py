@@ -25,7 +25,8 @@ import torch
 from torch import Tensor
 
 from gan_course.divergences import kl_divergence
-from gan_course.metrics.samples import ConditionalSource, Source, batches, check_images, conditional_batches, eval_mode
+from gan_course.eval_mode import eval_mode
+from gan_course.metrics.samples import ConditionalSource, Source, batches, check_images, conditional_batches
 from gan_course.metrics.samples import source_device
 from gan_course.models.mnist_classifier import IMAGE_SHAPE, N_CLASSES, MNISTClassifier, shipped_classifier
 

@@ -31,8 +31,9 @@ import torch
 from numpy.typing import ArrayLike
 from scipy.linalg import eigh
 
+from gan_course.eval_mode import eval_mode
 from gan_course.metrics.classes import default_classifier
-from gan_course.metrics.samples import Source, batches, check_images, eval_mode
+from gan_course.metrics.samples import Source, batches, check_images
 from gan_course.models.mnist_classifier import IMAGE_SHAPE, MNISTClassifier
 
 N_SAMPLES = 10_000

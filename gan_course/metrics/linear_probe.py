@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gan_course.metrics.samples import eval_mode
+from gan_course.eval_mode import eval_mode
 
 ACTIVATIONS = (nn.ReLU, nn.LeakyReLU)
 
