@@ -5,7 +5,9 @@
     python benchmarks/dcgan_throughput.py --loop reference      # pytorch/examples' dcgan/main.py step, for comparison
     python benchmarks/dcgan_throughput.py --loop reference --fake-data-loader   # ... with its FakeData DataLoader too
 
-``--loop course`` times :class:`gan_course.training.GANTrainer` with :mod:`gan_course.models.dcgan`. ``--loop
+``--loop course`` times the course's loop, :meth:`gan_course.training.GANTrainer.fit` on the run that
+:func:`gan_course.recipes.dcgan_trainer` builds (with hooks, history and divergence guard as every chapter has them).
+``--loop
 reference`` times the training step of pytorch/examples' ``dcgan/main.py`` (BSD-3-Clause), transcribed below: the
 same architecture and Adam(2e-4, β1 = 0.5), a sigmoid D with ``BCELoss``, the D-step fakes reused for the G step, and
 its per-iteration ``.item()`` calls and log line (written to a null device here). Its ``--dataset fake`` reads
@@ -14,6 +16,7 @@ that, otherwise both loops take batches from the same tensor already on the devi
 
 One "image" is one real image of a training iteration (one D update and one G update on a batch of 64). The script
 warms up, then times ``--iters`` iterations between two device synchronisations and prints images per second.
+The course loop's synthetic data are ``batch_size`` random images in [-1, 1] on the device, reshuffled every epoch.
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ import torch
 from torch import Tensor, nn
 
 from gan_course import default_device, seed_everything
-from gan_course.losses import discriminator_loss, nonsaturating_generator_loss
 from gan_course.models import DCGANDiscriminator, DCGANGenerator
-from gan_course.training import GANTrainer
+from gan_course.recipes import dcgan_trainer
+from gan_course.training import Acceleration
 
 IMAGE_SIZE, CHANNELS, LATENT, WIDTH, LR, BETAS = 64, 3, 100, 64, 2e-4, (0.5, 0.999)
 
@@ -64,30 +67,23 @@ def fake_data_loader(batch_size: int, device: torch.device) -> Iterator[Tensor]:
             yield images.to(device)
 
 
-def course_step(args: argparse.Namespace, data: Iterator[Tensor], device: torch.device) -> Callable[[], None]:
-    generator = DCGANGenerator(LATENT, IMAGE_SIZE, CHANNELS, WIDTH).to(device)
-    discriminator = DCGANDiscriminator(IMAGE_SIZE, CHANNELS, WIDTH).to(device)
-    trainer = GANTrainer(
-        generator,
-        discriminator,
-        torch.optim.Adam(generator.parameters(), lr=LR, betas=BETAS),
-        torch.optim.Adam(discriminator.parameters(), lr=LR, betas=BETAS),
-        data,
-        discriminator_loss,
-        nonsaturating_generator_loss,
-        latent_dim=LATENT,
-        n_snapshot=1,
-        log_every=10**9,
-        progress=False,
-        channels_last=args.channels_last,
-        amp=args.amp,
-        compile=args.compile,
+def course_loop(args: argparse.Namespace, device: torch.device) -> Callable[[int], None]:
+    """``train(n)``: n more iterations of the course's loop on the DCGAN recipe (Radford et al.'s settings)."""
+    images = torch.rand(args.batch_size, CHANNELS, IMAGE_SIZE, IMAGE_SIZE, device=device) * 2 - 1
+    trainer = dcgan_trainer(
+        images, latent_dim=LATENT, width=WIDTH, batch_size=args.batch_size, lr=LR, beta1=BETAS[0], device=device,
+        n_fixed=1, log_every=10**9,
+        acceleration=Acceleration(channels_last=args.channels_last, amp=args.amp, compile=args.compile),
     )
-    return trainer.train_step
+    if args.fake_data_loader:
+        trainer.data = fake_data_loader(args.batch_size, device)
+    return lambda n: trainer.fit(trainer.step + n)
 
 
-def reference_step(args: argparse.Namespace, data: Iterator[Tensor], device: torch.device) -> Callable[[], None]:
-    """The loop body of pytorch/examples' dcgan/main.py, on the same networks with a sigmoid after D."""
+def reference_loop(args: argparse.Namespace, device: torch.device) -> Callable[[int], None]:
+    """``train(n)``: n iterations of the loop body of pytorch/examples' dcgan/main.py, on the same networks with a
+    sigmoid after D."""
+    data = fake_data_loader(args.batch_size, device) if args.fake_data_loader else synthetic_batches(args.batch_size, device)
     net_g = DCGANGenerator(LATENT, IMAGE_SIZE, CHANNELS, WIDTH).to(device)
     net_d = nn.Sequential(DCGANDiscriminator(IMAGE_SIZE, CHANNELS, WIDTH), nn.Sigmoid()).to(device)
     criterion = nn.BCELoss()
@@ -121,7 +117,11 @@ def reference_step(args: argparse.Namespace, data: Iterator[Tensor], device: tor
         optimizer_g.step()
         print(f"Loss_D: {err_d.item():.4f} Loss_G: {err_g.item():.4f} D(x): {d_x:.4f} D(G(z)): {d_g_z1:.4f} / {d_g_z2:.4f}", file=log)
 
-    return step
+    def train(n: int) -> None:
+        for _ in range(n):
+            step()
+
+    return train
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -143,14 +143,11 @@ def main(argv: list[str] | None = None) -> None:
     seed_everything(0)
     device = default_device()
     torch.backends.cudnn.benchmark = True  # main.py sets it too
-    data = fake_data_loader(args.batch_size, device) if args.fake_data_loader else synthetic_batches(args.batch_size, device)
-    step = (course_step if args.loop == "course" else reference_step)(args, data, device)
-    for _ in range(args.warmup):
-        step()
+    train = (course_loop if args.loop == "course" else reference_loop)(args, device)
+    train(args.warmup)
     synchronize(device)
     start = time.perf_counter()
-    for _ in range(args.iters):
-        step()
+    train(args.iters)
     synchronize(device)
     seconds = time.perf_counter() - start
     options = [name for name in ("channels_last", "compile") if getattr(args, name)] + ([f"amp={args.amp}"] if args.amp else [])

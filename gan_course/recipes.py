@@ -1,21 +1,57 @@
-"""The training recipes of the papers: models, optimizers and settings as each paper prescribes them, in one call.
+"""The training recipes: models, optimizers and settings as each paper (or chapter) prescribes them, in one call.
 
 A recipe returns a :class:`~gan_course.training.GANTrainer`; chapters, the command line and the benchmark build
-their runs from it, so an ablation changes exactly one argument.
+their runs from it, so an ablation changes exactly one argument. Further keyword arguments go to the trainer
+(``step``, ``hooks``, ``n_fixed``, ``acceleration``...). Build a recipe right after
+:func:`~gan_course.seed.seed_everything` for a reproducible run.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 import torch
 from torch import Tensor
 
 from gan_course.data import TensorStream
 from gan_course.device import default_device
-from gan_course.losses import discriminator_loss, nonsaturating_generator_loss
-from gan_course.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from gan_course.latent import Normal, Prior
+from gan_course.losses import NonSaturating, Objective
+from gan_course.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from gan_course.training import GANTrainer
+
+
+def mlp_trainer(
+    data: Iterator[Tensor],
+    sample_shape: Sequence[int],
+    latent_dim: int = 100,
+    output: str = "tanh",
+    lr: float = 2e-4,
+    betas: tuple[float, float] = (0.5, 0.999),
+    objective: Objective | None = None,
+    prior: Prior | None = None,
+    device: torch.device | None = None,
+    **trainer_options: Any,
+) -> GANTrainer:
+    """The fully connected GAN of the first chapter: leaky-ReLU MLPs (G 256-512, D 512-256 for images; 128-128 for
+    points of one or two coordinates), Adam(``lr``, ``betas``) for both, the non-saturating loss and $z \\sim N(0, I)$
+    unless ``objective`` or ``prior`` say otherwise. ``data`` yields batches of ``sample_shape``; ``output`` is
+    ``"tanh"`` for images in [-1, 1] and ``"linear"`` for unbounded points."""
+    device = device or default_device()
+    small = len(sample_shape) == 1
+    hidden_g, hidden_d = ((128, 128), (128, 128)) if small else ((256, 512), (512, 256))
+    generator = MLPGenerator(latent_dim, sample_shape, hidden=hidden_g, output=output).to(device)
+    discriminator = MLPDiscriminator(sample_shape, hidden=hidden_d).to(device)
+    return GANTrainer(
+        generator,
+        discriminator,
+        torch.optim.Adam(generator.parameters(), lr=lr, betas=betas),
+        torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas),
+        data,
+        objective or NonSaturating(),
+        prior or Normal(latent_dim),
+        **trainer_options,
+    )
 
 
 def dcgan_trainer(
@@ -26,17 +62,18 @@ def dcgan_trainer(
     lr: float = 2e-4,
     beta1: float = 0.5,
     seed: int = 0,
+    objective: Objective | None = None,
+    prior: Prior | None = None,
     device: torch.device | None = None,
     **trainer_options: Any,
 ) -> GANTrainer:
     """DCGAN as Radford, Metz & Chintala (2016, Section 4) train it: mini-batches of 128, weights from N(0, 0.02),
     Adam with learning rate 0.0002 and β1 = 0.5, images scaled to tanh's range [-1, 1], and the non-saturating
-    generator loss of their code.
+    generator loss of their code (``objective``, default :class:`~gan_course.losses.NonSaturating`), with
+    $z \\sim N(0, I)$ (``prior``; the paper's text draws $U(-1, 1)$, its code $N(0, I)$).
 
     ``images`` (N, C, H, W) in [-1, 1], square, of a size :func:`~gan_course.models.dcgan.layer_plan` supports.
-    ``width`` is the paper's ngf = ndf. Further keyword arguments go to :class:`GANTrainer` (``noise``, ``order``,
-    ``d_steps``, ``snapshot_every``, ``channels_last``, ``amp``, ``compile``...). Build the trainer right after
-    :func:`~gan_course.seed.seed_everything` for a reproducible run; the data order is seeded with ``seed``.
+    ``width`` is the paper's ngf = ndf. The data order is seeded with ``seed``.
     """
     if images.ndim != 4 or images.shape[-1] != images.shape[-2]:
         raise ValueError(f"images must be a square batch (N, C, H, W), got shape {tuple(images.shape)}")
@@ -55,8 +92,7 @@ def dcgan_trainer(
         torch.optim.Adam(generator.parameters(), lr=lr, betas=betas),
         torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas),
         TensorStream(images, batch_size, seed),
-        discriminator_loss,
-        nonsaturating_generator_loss,
-        latent_dim=latent_dim,
+        objective or NonSaturating(),
+        prior or Normal(latent_dim),
         **trainer_options,
     )

@@ -56,6 +56,20 @@ def test_chapter_installs_on_colab_and_names_no_device(chapter):
         assert not re.search(r"""["']cuda|["']cpu["']|\.cuda\(\)""", source), f"device named in a cell:\n{source}"
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_checked_cells_show_no_progress_bar(chapter):
+    """nbval compares the outputs of cells marked NBVAL_CHECK_OUTPUT; a progress bar there (a widget, or tqdm's text
+    on stderr) would make the comparison depend on timing. Bars appear by amount of work (gan_course.progress), so
+    what the committed run shows is what every run shows."""
+    for cell in _code_cells(chapter):
+        if "NBVAL_CHECK_OUTPUT" not in "".join(cell["source"]):
+            continue
+        for output in cell.get("outputs", []):
+            assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {}), "".join(cell["source"])
+            text = "".join(output.get("text", "")) if output.get("name") == "stderr" else ""
+            assert "it/s]" not in text and "%|" not in text, "".join(cell["source"])
+
+
 def test_book_builds_offline_without_warnings(tmp_path):
     result = subprocess.run(
         [str(Path(sys.executable).with_name("jupyter-book")), "build", str(ROOT), "--path-output", str(tmp_path),

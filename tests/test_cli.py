@@ -65,4 +65,4 @@ def test_dcgan_dry_run_on_mnist(tmp_path, mnist_test_split, monkeypatch):
         history = main(["train", "dcgan", "--dataset", "mnist", "--dry-run", "--out", str(tmp_path)])
     assert history.step == [1, 2]
     state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
-    assert state["generator"]["net.0.weight"].shape == (100, 128, 7, 7)  # DCGAN for 28x28 digits: 7x7 base map
+    assert state["networks"]["generator"]["net.0.weight"].shape == (100, 128, 7, 7)  # DCGAN for 28x28 digits: 7x7 base map

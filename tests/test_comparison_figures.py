@@ -9,9 +9,9 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from gan_course.comparison import ComparisonTable, Run  # noqa: E402
-from gan_course.comparison_figures import plot_comparison_samples  # noqa: E402
 from gan_course.data import ring  # noqa: E402
+from gan_course.losses.comparison import ComparisonTable, Run  # noqa: E402
+from gan_course.losses.comparison_figures import plot_comparison_samples  # noqa: E402
 from gan_course.metrics import mode_coverage  # noqa: E402
 
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from gan_course.conditional import label_grid, marginal_sampler
+from gan_course.conditioning.sampling import label_grid, marginal_sampler
 from gan_course.metrics import class_histogram
 from gan_course.metrics.samples import batches
 from gan_course.models import ConditionalMLPGenerator
@@ -109,5 +109,5 @@ def test_marginal_sampler_refuses_bad_class_probabilities(probabilities, message
 def test_marginal_sampler_needs_latent_dim():
     generator = Echo()
     del generator.latent_dim
-    with pytest.raises(ValueError, match="latent_dim"):
+    with pytest.raises(TypeError, match="latent_dim"):
         marginal_sampler(generator)

@@ -10,14 +10,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gan_course.checkerboard import checkerboard_score, overlap_count, resize_overlap_count
-from gan_course.conv_arithmetic import (
+from gan_course.convolution.checkerboard import checkerboard_score, overlap_count, resize_overlap_count
+from gan_course.convolution.arithmetic import (
     conv_output_size,
     conv_transpose_output_size,
     effective_kernel_size,
     verify_against_pytorch,
 )
-from gan_course.conv_figures import INPUT, INSERTED, PADDING, animate_convolution, convolution_layout, draw_convolution
+from gan_course.convolution.figures import INPUT, INSERTED, PADDING, animate_convolution, convolution_layout, draw_convolution
 
 
 def _gids(ax) -> Counter:

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from gan_course.critic import (
+from gan_course.losses.critic import (
     CriticFit,
     NoisyData,
     layer_gradient_norms,

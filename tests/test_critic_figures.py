@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from gan_course.critic import value_surface
-from gan_course.critic_figures import (
+from gan_course.losses.critic import value_surface
+from gan_course.losses.critic_figures import (
     plot_estimate_and_quality,
     plot_layer_gradient_norms,
     plot_value_surface,
@@ -53,7 +53,8 @@ def test_weight_histogram_counts_every_weight():
 
 
 def test_estimate_and_quality_on_two_axes():
-    history = History(step=[1, 2, 3, 4], d_loss=[0] * 4, g_loss=[0] * 4, d_real=[3, 2, 1, 1], d_fake=[0, 0, 0, 0.5])
+    history = History()
+    history.extend([1, 2, 3, 4], dict(d_loss=[0] * 4, wasserstein=[3, 2, 1, 0.5], g_loss=[0] * 4))
     ax = plot_estimate_and_quality(history, [(1, 10.0), (4, 2.0)], "FCD", smooth=2, log_quality=True)
     (line,) = ax.get_lines()
     assert list(line.get_ydata()) == [2.5, 1.5, 0.75] and list(line.get_xdata()) == [2, 3, 4]

@@ -9,10 +9,11 @@ import pytest
 import torch
 from torch import nn
 
-from gan_course.architecture import layer_table, size_rule
-from gan_course.latent import interpolate, latent_arithmetic, lerp, slerp
+from gan_course.latent import Normal, Uniform, interpolate, latent_arithmetic, lerp, slerp
+from gan_course.losses import NonSaturating
 from gan_course.metrics import discriminator_features, labelled_subset, linear_probe
 from gan_course.models import DCGANDiscriminator, DCGANGenerator
+from gan_course.models.architecture import layer_table, size_rule
 from gan_course.recipes import dcgan_trainer
 from gan_course.seed import seed_everything
 
@@ -98,10 +99,11 @@ def test_the_linear_probe_separates_separable_classes_and_not_noise():
 
 def test_the_dcgan_recipe_uses_the_papers_settings_and_checks_the_images():
     seed_everything(0)
-    trainer = dcgan_trainer(torch.rand(256, 1, 28, 28) * 2 - 1, width=8, batch_size=32, progress=False, noise="uniform")
+    trainer = dcgan_trainer(torch.rand(256, 1, 28, 28) * 2 - 1, width=8, batch_size=32, prior=Uniform(100))
     group = trainer.g_optimizer.param_groups[0]
     assert group["lr"] == 2e-4 and group["betas"] == (0.5, 0.999)
-    assert trainer.noise_kind == "uniform" and trainer.data.batch_size == 32
+    assert isinstance(trainer.objective, NonSaturating) and isinstance(dcgan_trainer(torch.zeros(8, 1, 28, 28), batch_size=8).prior, Normal)
+    assert isinstance(trainer.prior, Uniform) and trainer.data.batch_size == 32
     assert trainer.generator(torch.zeros(2, 100)).shape == (2, 1, 28, 28)
     trainer.fit(2)
     with pytest.raises(ValueError, match="must lie in \\[-1, 1\\]"):

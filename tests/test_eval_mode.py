@@ -7,6 +7,8 @@ import torch
 from torch import nn
 
 from gan_course.eval_mode import eval_mode
+from gan_course.latent import Normal
+from gan_course.losses import WGAN
 from gan_course.models import DCGANGenerator
 from gan_course.training import GANTrainer
 
@@ -27,10 +29,9 @@ def test_sampling_from_a_trainer_neither_updates_batch_norm_nor_leaves_eval_mode
     torch.manual_seed(0)
     generator, critic = DCGANGenerator(8, 16, 1, 4), nn.Sequential(nn.Flatten(), nn.Linear(256, 1))
     trainer = GANTrainer(generator, critic, torch.optim.Adam(generator.parameters()),
-                         torch.optim.Adam(critic.parameters()), iter(lambda: torch.randn(4, 1, 16, 16), None),
-                         lambda real, fake: fake.mean() - real.mean(), lambda fake: -fake.mean(), latent_dim=8,
-                         progress=False)
+                         torch.optim.Adam(critic.parameters()), iter(lambda: torch.randn(4, 1, 16, 16), None), WGAN(),
+                         Normal(8))
     statistics = [buffer.clone() for buffer in generator.buffers()]
-    first, second = trainer.sample(noise=trainer.fixed_noise), trainer.sample(noise=trainer.fixed_noise)
+    first, second = trainer.sample(latent=trainer.fixed_latent), trainer.sample(latent=trainer.fixed_latent)
     assert torch.equal(first, second) and generator.training
     assert all(torch.equal(a, b) for a, b in zip(statistics, generator.buffers()))

@@ -29,8 +29,8 @@ from gan_course.metrics import (
     parzen_bandwidth,
     parzen_log_likelihood,
 )
+from gan_course.metrics.classifier import heldout_digits, load_mnist_classifier, shipped_classifier
 from gan_course.models import MLPGenerator
-from gan_course.models.mnist_classifier import heldout_digits, load_mnist_classifier, shipped_classifier
 
 # ---------------------------------------------------------------------------------------------------------------- Fréchet
 
@@ -192,16 +192,23 @@ def test_a_sampling_function_is_seeded_and_the_global_generator_restored():
     assert first.n_samples == 600 and first.modes_covered == 8
 
 
-def test_a_progress_bar_appears_only_for_long_evaluations(monkeypatch, capsys):
-    from gan_course.metrics import samples
+def test_a_progress_bar_appears_for_much_work_and_never_because_of_the_clock(capsys):
+    import time
 
+    from gan_course.progress import AUTO_MIN_SAMPLES
+
+    def slow(k: int) -> torch.Tensor:  # three batches, 2.4 s in all: a loaded machine's pace
+        time.sleep(0.8)
+        return ring().sample(k)
+
+    mode_coverage(slow, ring(), n=30, batch_size=10)
+    assert "mode coverage" not in capsys.readouterr().err  # little work, however slow: no bar
     points = ring().modes.float().repeat(10, 1)
-    mode_coverage(points, ring(), batch_size=8)
-    assert "mode coverage" not in capsys.readouterr().err  # quicker than PROGRESS_DELAY: no bar
-    monkeypatch.setattr(samples, "PROGRESS_DELAY", -1.0)
-    assert mode_coverage(points, ring(), batch_size=8) == mode_coverage(points, ring(), progress=False)
+    assert mode_coverage(points, ring(), batch_size=8, progress=True) == mode_coverage(points, ring(), progress=False)
     err = capsys.readouterr().err
-    assert "mode coverage:" in err and "/10 [" in err  # 80 points in batches of 8: a bar over 10 batches
+    assert "mode coverage:" in err and "/10 [" in err  # asked for: 80 points in batches of 8, a bar over 10 batches
+    mode_coverage(ring().sample, ring(), n=AUTO_MIN_SAMPLES)
+    assert "mode coverage:" in capsys.readouterr().err  # much work: a bar without asking
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from importlib import resources
 import pytest
 import torch
 
-from gan_course.models.mnist_classifier import (
+from gan_course.metrics.classifier import (
     MNISTClassifier,
     augment,
     heldout_digits,
@@ -17,7 +17,7 @@ from gan_course.models.mnist_classifier import (
     train_mnist_classifier,
 )
 
-SHIPPED = resources.files("gan_course") / "weights" / "mnist_classifier.pt"
+SHIPPED = resources.files("gan_course.metrics") / "weights" / "mnist_classifier.pt"
 
 
 def test_the_shipped_weights_are_small_and_load_with_weights_only():
@@ -34,7 +34,7 @@ def test_the_shipped_weights_are_small_and_load_with_weights_only():
 
 
 def test_missing_weights_say_how_to_make_them(tmp_path):
-    with pytest.raises(FileNotFoundError, match="python -m gan_course.models.mnist_classifier --out"):
+    with pytest.raises(FileNotFoundError, match="python -m gan_course.metrics.classifier --out"):
         load_mnist_classifier(tmp_path / "none.pt")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import yaml
 from packaging.requirements import Requirement
@@ -42,3 +43,22 @@ def test_jupyter_book_is_pinned_below_2():
 
     spec = SpecifierSet(_pyproject_requirements()["jupyter-book"])
     assert "1.0.4" in spec and "2.0.0" not in spec
+
+
+def test_the_readme_maps_every_module_of_the_package():
+    section = (ROOT / "README.md").read_text().split("## The package")[1].split("## Two commands")[0]
+    package = ROOT / "gan_course"
+    for path in sorted(package.rglob("*.py")):
+        if path.stem in ("__init__", "__main__"):
+            continue
+        folder = path.parent.relative_to(package)
+        assert f"`{path.stem}`" in section or f"`{folder}/{path.stem}`" in section, f"{path} is not in the README"
+        if folder != Path("."):
+            assert f"`{folder}/`" in section, f"the folder {folder} is not in the README"
+
+
+def test_the_classifier_weights_ship_with_the_package():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = project["tool"]["setuptools"]["package-data"]["gan_course"]
+    shipped = [path for pattern in patterns for path in (ROOT / "gan_course").glob(pattern)]
+    assert [path.name for path in shipped] == ["mnist_classifier.pt"]

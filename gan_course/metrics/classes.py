@@ -24,11 +24,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from gan_course.divergences import kl_divergence
 from gan_course.eval_mode import eval_mode
+from gan_course.latent.priors import Prior
+from gan_course.metrics.classifier import IMAGE_SHAPE, N_CLASSES, MNISTClassifier, shipped_classifier
 from gan_course.metrics.samples import ConditionalSource, Source, batches, check_images, conditional_batches
 from gan_course.metrics.samples import source_device
-from gan_course.models.mnist_classifier import IMAGE_SHAPE, N_CLASSES, MNISTClassifier, shipped_classifier
+from gan_course.theory.divergences import kl_divergence
 
 N_SAMPLES = 10_000
 
@@ -55,7 +56,7 @@ class ClassHistogram:
     @property
     def kl_to_uniform(self) -> float:
         r"""$\mathrm{KL}(\hat p \,\|\, u) = \sum_c \hat p_c \log(K \hat p_c)$, by
-        :func:`gan_course.divergences.kl_divergence`."""
+        :func:`gan_course.theory.divergences.kl_divergence`."""
         return kl_divergence(self.proportions, np.full(len(self.counts), 1.0 / len(self.counts)))
 
     def __str__(self) -> str:
@@ -100,16 +101,16 @@ def class_histogram(
     n: int = N_SAMPLES,
     seed: int = 0,
     batch_size: int = 500,
-    noise: str = "normal",
+    prior: Prior | None = None,
     device: torch.device | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> ClassHistogram:
     """The classifier's labels of digits in [-1, 1]: a tensor (N, 1, 28, 28), or ``n`` draws from a generator or a
     sampling function (:mod:`gan_course.metrics.samples`). ``classifier`` defaults to the shipped one."""
     classifier = default_classifier(classifier, device, samples)
     counts = torch.zeros(N_CLASSES, dtype=torch.int64)
     with eval_mode(classifier):
-        for batch in batches(samples, n, batch_size, seed, noise, progress, desc="class histogram"):
+        for batch in batches(samples, n, batch_size, seed, prior, progress, desc="class histogram"):
             counts += torch.bincount(_predict(classifier, batch), minlength=N_CLASSES)
     return ClassHistogram(tuple(counts.tolist()))
 
@@ -121,9 +122,9 @@ def label_accuracy(
     n_per_class: int = 1000,
     seed: int = 0,
     batch_size: int = 500,
-    noise: str = "normal",
+    prior: Prior | None = None,
     device: torch.device | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> LabelAccuracy:
     """The share of samples of label y that the classifier reads as y.
 
@@ -150,7 +151,7 @@ def label_accuracy(
         pairs = zip(batches(samples, len(samples), batch_size, progress=progress, desc="label accuracy"),
                     labels.split(batch_size))
     else:
-        pairs = conditional_batches(samples, labels, batch_size, seed, noise, progress, desc="label accuracy")
+        pairs = conditional_batches(samples, labels, batch_size, seed, prior, progress, desc="label accuracy")
     correct = torch.zeros(N_CLASSES, dtype=torch.int64)
     total = torch.zeros(N_CLASSES, dtype=torch.int64)
     with eval_mode(classifier):

@@ -6,7 +6,7 @@ $p_g$ has no formula, so the divergence is estimated:
 
 **Estimator.** Both distributions are binned on the same ``bins`` equal-width bins over a stated range
 $[a, b]$, plus two open tail bins $(-\infty, a)$ and $(b, \infty)$ so that no sample is dropped; the discrete
-$\mathrm{JSD}$ of the two histograms (:func:`gan_course.divergences.js_divergence`) is the estimate. When the data
+$\mathrm{JSD}$ of the two histograms (:func:`gan_course.theory.divergences.js_divergence`) is the estimate. When the data
 are a :class:`~gan_course.data.GaussianMixture1D` their bin masses are exact (from the normal CDF); data given as
 samples are binned like the generator's.
 
@@ -28,8 +28,9 @@ from scipy.special import ndtr
 from torch import Tensor
 
 from gan_course.data.toy import GaussianMixture1D
-from gan_course.divergences import js_divergence
+from gan_course.latent.priors import Prior
 from gan_course.metrics.samples import Source, batches, check_points
+from gan_course.theory.divergences import js_divergence
 
 TAIL_STDS = 4.0  # the default range of a mixture: 4 standard deviations beyond its outermost means
 
@@ -66,8 +67,8 @@ def js_divergence_1d(
     range: tuple[float, float] | None = None,
     seed: int = 0,
     batch_size: int = 2500,
-    noise: str = "normal",
-    progress: bool = True,
+    prior: Prior | None = None,
+    progress: bool | None = None,
 ) -> float:
     """The histogram estimate of JSD(p_data ‖ p_g) in nats (see the module's docstring for its bias).
 
@@ -87,6 +88,6 @@ def js_divergence_1d(
         counts = _histogram(check_points(data, 1).numpy().ravel(), edges)
         p = counts / counts.sum()
     generated = torch.cat([check_points(batch, 1) for batch in
-                           batches(samples, n, batch_size, seed, noise, progress, desc="JS divergence")])
+                           batches(samples, n, batch_size, seed, prior, progress, desc="JS divergence")])
     q = _histogram(generated.numpy().ravel(), edges)
     return js_divergence(p, q / q.sum())

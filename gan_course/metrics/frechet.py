@@ -8,7 +8,7 @@ covariance, and the two Gaussians by the Fréchet (2-Wasserstein) distance betwe
 $$d^2 = \lVert \mu_1 - \mu_2 \rVert^2 + \operatorname{Tr}\big(\Sigma_1 + \Sigma_2 - 2(\Sigma_1 \Sigma_2)^{1/2}\big).$$
 
 As for the FID, the number reported is this *squared* distance. For MNIST the features are the 64 penultimate
-activations of the course's classifier (:class:`~gan_course.models.mnist_classifier.MNISTClassifier`): TF-GAN calls
+activations of the course's classifier (:class:`~gan_course.metrics.classifier.MNISTClassifier`): TF-GAN calls
 this the *Fréchet classifier distance*. Estimated from $n$ samples it is biased upwards, by roughly a constant over
 $n$ (Bińkowski et al. 2018; Chong & Forsyth 2020): compare numbers only at the same $n$.
 
@@ -32,9 +32,10 @@ from numpy.typing import ArrayLike
 from scipy.linalg import eigh
 
 from gan_course.eval_mode import eval_mode
+from gan_course.latent.priors import Prior
 from gan_course.metrics.classes import default_classifier
+from gan_course.metrics.classifier import IMAGE_SHAPE, MNISTClassifier
 from gan_course.metrics.samples import Source, batches, check_images
-from gan_course.models.mnist_classifier import IMAGE_SHAPE, MNISTClassifier
 
 N_SAMPLES = 10_000
 
@@ -114,9 +115,9 @@ def classifier_statistics(
     n: int = N_SAMPLES,
     seed: int = 0,
     batch_size: int = 500,
-    noise: str = "normal",
+    prior: Prior | None = None,
     device: torch.device | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> FeatureStatistics:
     """The mean and covariance of the classifier's penultimate features of MNIST-like digits in [-1, 1].
 
@@ -128,7 +129,7 @@ def classifier_statistics(
     where = next(classifier.parameters()).device
     features = []
     with torch.no_grad(), eval_mode(classifier):
-        for batch in batches(samples, n, batch_size, seed, noise, progress, desc="classifier features"):
+        for batch in batches(samples, n, batch_size, seed, prior, progress, desc="classifier features"):
             features.append(classifier.features(check_images(batch, IMAGE_SHAPE).to(where)).double().cpu())
     return gaussian_statistics(torch.cat(features))
 
@@ -140,9 +141,9 @@ def frechet_classifier_distance(
     n: int = N_SAMPLES,
     seed: int = 0,
     batch_size: int = 500,
-    noise: str = "normal",
+    prior: Prior | None = None,
     device: torch.device | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> float:
     """The Fréchet distance between the classifier features of ``real`` and ``generated`` digits.
 
@@ -151,7 +152,7 @@ def frechet_classifier_distance(
     """
     statistics = [
         side if isinstance(side, FeatureStatistics)
-        else classifier_statistics(side, classifier, n, seed, batch_size, noise, device, progress)
+        else classifier_statistics(side, classifier, n, seed, batch_size, prior, device, progress)
         for side in (real, generated)
     ]
     return frechet_distance(statistics[0].mean, statistics[0].covariance, statistics[1].mean, statistics[1].covariance)

@@ -26,8 +26,9 @@ import numpy as np
 import torch
 
 from gan_course.data.toy import GaussianMixture2D
-from gan_course.divergences import kl_divergence
+from gan_course.latent.priors import Prior
 from gan_course.metrics.samples import Source, batches, check_points
+from gan_course.theory.divergences import kl_divergence
 
 THRESHOLD = 3.0  # standard deviations (VEEGAN, PacGAN)
 
@@ -75,8 +76,8 @@ def mode_coverage(
     threshold: float = THRESHOLD,
     seed: int = 0,
     batch_size: int = 500,
-    noise: str = "normal",
-    progress: bool = True,
+    prior: Prior | None = None,
+    progress: bool | None = None,
 ) -> ModeCoverage:
     """VEEGAN's and PacGAN's mode metrics of 2-D ``samples`` (a tensor (N, 2), or ``n`` draws from a generator or a
     sampling function; see :mod:`gan_course.metrics.samples`) against the modes and std of ``mixture``.
@@ -90,7 +91,7 @@ def mode_coverage(
         raise ValueError(f"threshold (in standard deviations) must be positive, got {threshold}")
     counts = torch.zeros(len(mixture.modes), dtype=torch.int64)
     total = 0
-    for batch in batches(samples, n, batch_size, seed, noise, progress, desc="mode coverage"):
+    for batch in batches(samples, n, batch_size, seed, prior, progress, desc="mode coverage"):
         points = check_points(batch, 2)
         distance, nearest = torch.cdist(points, mixture.modes).min(1)
         good = distance <= threshold * mixture.std

@@ -4,13 +4,15 @@ Every metric of :mod:`gan_course.metrics` takes its generated samples as a *sour
 
 * a ``Tensor`` of samples: used as it is, all of its rows;
 * a generator, an ``nn.Module`` with a ``latent_dim`` attribute (such as :class:`~gan_course.models.MLPGenerator`):
-  ``n`` samples ``G(z)`` with ``z ~ N(0, I)`` (or ``U(-1, 1)`` with ``noise="uniform"``) drawn from a
+  ``n`` samples ``G(z)`` with ``z`` from the metric's ``prior`` (a :class:`~gan_course.latent.Prior` without labels;
+  by default ``Normal(latent_dim)``, the prior the generator was trained with must be given otherwise) drawn with a
   ``torch.Generator`` seeded with ``seed``, in eval mode, without gradients, on the generator's device;
 * a sampling function ``sample(k) -> Tensor`` returning ``k`` samples, e.g. ``ring().sample``: called once per batch
   with torch's global generators seeded with ``seed`` (their state is restored afterwards).
 
-Samples are produced in batches of ``batch_size``; a progress bar (``tqdm.auto``) appears once producing them has
-taken more than two seconds (it is created only then, so quick evaluations leave no widget behind in a notebook).
+Samples are produced in batches of ``batch_size``. ``progress=None`` (the default) shows a progress bar for
+:data:`~gan_course.progress.AUTO_MIN_SAMPLES` samples or more, ``True`` always, ``False`` never: the amount of work
+decides, never the clock (:mod:`gan_course.progress`), so a notebook's output does not depend on the machine's load.
 For a fixed ``seed`` the samples, and so every metric, are the same from run to run.
 Conditional generators, for :func:`~gan_course.metrics.label_accuracy`, are a module called as ``G(z, y)`` or a
 function ``sample(y) -> Tensor`` returning one sample per label.
@@ -18,20 +20,17 @@ function ``sample(y) -> Tensor`` returning one sample per label.
 
 from __future__ import annotations
 
-import time
 from typing import Callable, Iterator, Sequence, TypeVar, Union
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
-
 from gan_course.device import default_device
 from gan_course.eval_mode import eval_mode
+from gan_course.latent.priors import Normal, Prior
+from gan_course.progress import progress_bar, wants_progress
 
 Source = Union[Tensor, nn.Module, Callable[[int], Tensor]]
 ConditionalSource = Union[nn.Module, Callable[[Tensor], Tensor]]
-NOISE = ("normal", "uniform")
-PROGRESS_DELAY = 2.0  # seconds before a progress bar appears: short evaluations stay quiet
 T = TypeVar("T")
 
 
@@ -42,22 +41,15 @@ def _check_count(n: int, batch_size: int) -> None:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
 
 
-def _progress(items: Sequence[T], progress: bool, desc: str) -> Iterator[T]:
-    """Yield ``items``; after ``PROGRESS_DELAY`` seconds, show a ``tqdm.auto`` bar for the rest."""
-    if not progress or len(items) < 2:
-        yield from items
-        return
-    started, bar = time.monotonic(), None
+def _progress(items: Sequence[T], progress: bool | None, samples: int, desc: str) -> Iterator[T]:
+    """Yield ``items`` (batches making ``samples`` samples in all), with a bar if :func:`wants_progress` says so."""
+    bar = progress_bar(len(items), desc, "batch", enabled=wants_progress(progress, samples), leave=False)
     try:
-        for done, item in enumerate(items, start=1):
+        for item in items:
             yield item
-            if bar is not None:
-                bar.update()
-            elif time.monotonic() - started > PROGRESS_DELAY:
-                bar = tqdm(total=len(items), initial=done, desc=desc, unit="batch", leave=False)
+            bar.update()
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
 
 
 def source_device(source: Source | ConditionalSource) -> torch.device:
@@ -80,37 +72,41 @@ def _latent_dim(generator: nn.Module) -> int:
     return latent_dim
 
 
-def _noise(kind: str, n: int, latent_dim: int, generator: torch.Generator) -> Tensor:
-    if kind == "normal":
-        return torch.randn(n, latent_dim, generator=generator)
-    return torch.rand(n, latent_dim, generator=generator) * 2 - 1
+def noise_prior(generator: nn.Module, prior: Prior | None) -> Prior:
+    """The prior of z a metric draws from: ``prior``, which must draw no labels, or ``Normal(generator.latent_dim)``."""
+    if prior is None:
+        return Normal(_latent_dim(generator))
+    if not isinstance(prior, Prior):
+        raise TypeError(f"prior must be a gan_course.latent.Prior such as Uniform(latent_dim), got {type(prior).__name__}")
+    if prior.n_classes is not None:
+        raise ValueError(f"{prior!r} draws labels; a metric takes the prior of z alone (the labels are the metric's): "
+                         f"pass its noise prior, e.g. prior.noise")
+    return prior
 
 
-def batches(source: Source, n: int, batch_size: int = 500, seed: int = 0, noise: str = "normal",
-            progress: bool = True, desc: str = "sampling") -> Iterator[Tensor]:
+def batches(source: Source, n: int, batch_size: int = 500, seed: int = 0, prior: Prior | None = None,
+            progress: bool | None = None, desc: str = "sampling") -> Iterator[Tensor]:
     """Yield the samples of ``source`` in batches (see the module's docstring): ``n`` of them from a generator or a
     sampling function, every row of a tensor."""
-    if noise not in NOISE:
-        raise ValueError(f"noise must be one of {NOISE}, got {noise!r}")
     if isinstance(source, Tensor):
         if source.ndim == 0 or len(source) == 0:
             raise ValueError(f"the tensor of samples is empty (shape {tuple(source.shape)})")
         n = len(source)
     _check_count(n, batch_size)
     sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
-    bar = _progress(sizes, progress, desc)
+    bar = _progress(sizes, progress, n, desc)
     if isinstance(source, Tensor):
         start = 0
         for size in bar:
             yield source[start : start + size].detach()
             start += size
     elif isinstance(source, nn.Module):
-        latent_dim = _latent_dim(source)
+        prior = noise_prior(source, prior)
         device = source_device(source)
         generator = torch.Generator().manual_seed(seed)
         with torch.no_grad(), eval_mode(source):
             for size in bar:
-                yield source(_noise(noise, size, latent_dim, generator).to(device))
+                yield source(prior.sample(size, generator).z.to(device))
     elif callable(source):
         for size in _seeded(bar, seed):
             with torch.no_grad():
@@ -136,24 +132,23 @@ def _seeded(items, seed: int):
 
 
 def conditional_batches(source: ConditionalSource, labels: Tensor, batch_size: int = 500, seed: int = 0,
-                        noise: str = "normal", progress: bool = True,
+                        prior: Prior | None = None, progress: bool | None = None,
                         desc: str = "sampling") -> Iterator[tuple[Tensor, Tensor]]:
-    """Yield ``(samples, labels)`` batches: ``G(z, y)`` for a module with ``latent_dim``, ``sample(y)`` otherwise."""
-    if noise not in NOISE:
-        raise ValueError(f"noise must be one of {NOISE}, got {noise!r}")
+    """Yield ``(samples, labels)`` batches: ``G(z, y)`` with z from ``prior`` for a module with ``latent_dim``,
+    ``sample(y)`` otherwise."""
     if labels.ndim != 1 or len(labels) == 0 or labels.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
         raise ValueError(f"labels must be a non-empty 1-D integer tensor, got {labels.dtype} of shape "
                          f"{tuple(labels.shape)}")
     _check_count(len(labels), batch_size)
     chunks = labels.split(batch_size)
-    bar = _progress(chunks, progress, desc)
+    bar = _progress(chunks, progress, len(labels), desc)
     if isinstance(source, nn.Module):
-        latent_dim = _latent_dim(source)
+        prior = noise_prior(source, prior)
         device = source_device(source)
         generator = torch.Generator().manual_seed(seed)
         with torch.no_grad(), eval_mode(source):
             for y in bar:
-                yield source(_noise(noise, len(y), latent_dim, generator).to(device), y.to(device)), y
+                yield source(prior.sample(len(y), generator).z.to(device), y.to(device)), y
     elif callable(source):
         for y in _seeded(bar, seed):
             with torch.no_grad():

@@ -1,6 +1,6 @@
 """Generators and discriminators, one module per architecture."""
 
-from gan_course.models.cgan import (
+from gan_course.models.conditional import (
     ConditionalDCGANDiscriminator,
     ConditionalDCGANGenerator,
     ConditionalMLPDiscriminator,

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from gan_course.eval_mode import eval_mode
-from gan_course.training import GeneratorLoss
+from gan_course.losses.gan import GeneratorLoss
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from gan_course.losses import clip_weights_, gradient_penalty, wasserstein_critic_loss
+from gan_course.losses.wgan import clip_weights_, gradient_penalty, wasserstein_critic_loss
 
 OPTIMIZERS = ("adam", "rmsprop")
 

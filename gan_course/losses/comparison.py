@@ -11,8 +11,8 @@ every loss.
 
 Every loss gets the same networks, the same data stream and the same initial weights for a given seed (the seed is
 set before the networks are built), so the losses are compared on paired runs. A loss is described by a
-:class:`LossSetup`: its two loss functions and what the training loop needs to know about them (D's output kind, $k$
-discriminator steps, a penalty or weight clipping, the optimizer).
+:class:`LossSetup`: its :class:`~gan_course.losses.Objective` (which carries $k$, a penalty or weight clipping) and
+the optimizer both networks get.
 """
 
 from __future__ import annotations
@@ -30,14 +30,16 @@ from typing import Iterable, Sequence
 import numpy as np
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from gan_course.data import GaussianMixture2D, SamplerStream, grid, ring
 from gan_course.device import default_device
+from gan_course.latent import Normal
+from gan_course.losses.objective import Objective
 from gan_course.metrics.modes import ModeCoverage, mode_coverage
 from gan_course.models import MLPDiscriminator, MLPGenerator
+from gan_course.progress import progress_bar
 from gan_course.seed import seed_everything
-from gan_course.training import D_OUTPUTS, DiscriminatorLoss, GANTrainer, GeneratorLoss, Penalty, TrainingDiverged
+from gan_course.training import GANTrainer, TrainingDiverged
 
 DATASETS = {"ring": ring, "grid": grid}
 OPTIMIZERS = ("adam", "rmsprop")
@@ -46,27 +48,22 @@ METRICS = ("modes_covered", "high_quality", "reverse_kl")
 
 @dataclass(frozen=True)
 class LossSetup:
-    """One row of a comparison: the losses and how to train with them (see :class:`~gan_course.training.GANTrainer`).
+    """One row of a comparison: an objective and the optimizer both networks get.
 
     ``optimizer="adam"`` uses ``lr`` and ``betas`` (the defaults are the measuring chapter's toy settings, Adam with
     learning rate $10^{-3}$ and $\\beta = (0.5, 0.999)$); ``"rmsprop"`` uses ``lr`` only (WGAN: $5 \\cdot 10^{-5}$,
-    Arjovsky et al. 2017, Algorithm 1). Both networks get the same optimizer.
+    Arjovsky et al. 2017, Algorithm 1).
     """
 
-    d_loss: DiscriminatorLoss
-    g_loss: GeneratorLoss
-    d_output: str = "logit"
-    d_steps: int = 1
-    d_penalty: Penalty | None = None
-    clip_weights: float | None = None
+    objective: Objective
     optimizer: str = "adam"
     lr: float = 1e-3
     betas: tuple[float, float] = (0.5, 0.999)
 
     def __post_init__(self) -> None:
-        if self.d_output not in D_OUTPUTS:
-            raise ValueError(f"d_output must be one of {D_OUTPUTS} ('logit' for the GAN's D, 'score' for an LSGAN "
-                             f"discriminator or a WGAN critic), got {self.d_output!r}")
+        if not isinstance(self.objective, Objective):
+            raise TypeError(f"objective must be a gan_course.losses.Objective such as LSGAN(), got "
+                            f"{type(self.objective).__name__}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if not (math.isfinite(self.lr) and self.lr > 0):
@@ -194,14 +191,8 @@ def train_toy_gan(
         setup.make_optimizer(generator.parameters()),
         setup.make_optimizer(discriminator.parameters()),
         SamplerStream(mixture, batch_size, seed=seed),
-        setup.d_loss,
-        setup.g_loss,
-        latent_dim=latent_dim,
-        d_steps=setup.d_steps,
-        d_output=setup.d_output,
-        d_penalty=setup.d_penalty,
-        clip_weights=setup.clip_weights,
-        progress=False,
+        setup.objective,
+        Normal(latent_dim),
     )
     trainer.fit(steps)
     return trainer
@@ -228,7 +219,7 @@ def _measured_run(
         trainer = train_toy_gan(setup, mixture, seed, steps, batch_size, latent_dim, hidden, device)
     except TrainingDiverged as error:
         return Run(entry, seed, None, None, diverged=str(error))
-    samples = trainer.sample(noise=torch.randn(n_samples, latent_dim, generator=torch.Generator().manual_seed(seed)))
+    samples = trainer.sample(latent=trainer.prior.sample(n_samples, torch.Generator().manual_seed(seed)))
     return Run(entry, seed, mode_coverage(samples, mixture, progress=False), samples.cpu())
 
 
@@ -258,8 +249,7 @@ def compare_losses(
     different thread count.
     """
     if not entries or not all(isinstance(setup, LossSetup) for setup in entries.values()):
-        raise ValueError("entries must be a non-empty dict of name -> LossSetup, e.g. "
-                         "{'LSGAN': LossSetup(lsgan_discriminator_loss, lsgan_generator_loss, d_output='score')}")
+        raise ValueError("entries must be a non-empty dict of name -> LossSetup, e.g. {'LSGAN': LossSetup(LSGAN())}")
     seeds = tuple(seeds)
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be a non-empty sequence of distinct integers, got {seeds}")
@@ -276,7 +266,7 @@ def compare_losses(
     jobs = [(entry, setup, seed) for entry, setup in entries.items() for seed in seeds]
     run = partial(_measured_run, mixture=mixture, steps=steps, batch_size=batch_size, latent_dim=latent_dim,
                   hidden=tuple(hidden), n_samples=n_samples, device=device)
-    bar = tqdm(total=len(jobs), disable=not progress, desc=f"comparing on {name}", unit="run")
+    bar = progress_bar(len(jobs), f"comparing on {name}", "run", enabled=progress)
     try:
         if workers == 1:
             runs = []
@@ -288,8 +278,8 @@ def compare_losses(
                 try:
                     pickle.dumps(setup)
                 except (pickle.PicklingError, AttributeError, TypeError) as error:
-                    raise ValueError(f"entry {entry!r} cannot be sent to a worker process ({error}); define its loss "
-                                     f"functions with def (not lambda) or use workers=1") from None
+                    raise ValueError(f"entry {entry!r} cannot be sent to a worker process ({error}); define its "
+                                     f"objective at module level (not in a function) or use workers=1") from None
             workers = min(workers, len(jobs))  # no idle worker holds a share of the threads
             threads = max(1, (os.cpu_count() or 1) // workers)
             # fork keeps losses defined in a notebook cell usable in the workers (spawn would re-import __main__)

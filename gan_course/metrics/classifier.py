@@ -4,11 +4,11 @@ The Fréchet distance, the class histogram and the label accuracy of :mod:`gan_c
 through this network, as TF-GAN's ``mnist_frechet_distance`` and ``mnist_score`` read them through a pretrained MNIST
 classifier (the MNIST analogue of the Inception network of Salimans et al. 2016 and Heusel et al. 2017).
 
-Its weights ship with the package (``gan_course/weights/mnist_classifier.pt``) and were produced by
+Its weights ship with the package (``gan_course/metrics/weights/mnist_classifier.pt``) and were produced by
 :func:`train_mnist_classifier`, which is deterministic for a seed on the CPU::
 
-    python -m gan_course.models.mnist_classifier --out gan_course/weights/mnist_classifier.pt
-    python -m gan_course.models.mnist_classifier --evaluate gan_course/weights/mnist_classifier.pt
+    python -m gan_course.metrics.classifier --out gan_course/metrics/weights/mnist_classifier.pt
+    python -m gan_course.metrics.classifier --evaluate gan_course/metrics/weights/mnist_classifier.pt
 
 Which digits it was trained on is stored in the weights file. With MNIST's training split on disk it trains on the
 60,000 training digits and holds out the whole test split; with only the test split (as where this course's outputs
@@ -30,11 +30,11 @@ from typing import Any, Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from gan_course.data.mnist import LabeledImages, MNISTTestSplitWarning, default_data_root, load_mnist, load_mnist_split
 from gan_course.device import default_device
 from gan_course.eval_mode import eval_mode
+from gan_course.progress import progress_bar
 from gan_course.seed import seed_everything
 
 WEIGHTS = "mnist_classifier.pt"
@@ -171,7 +171,7 @@ def train_mnist_classifier(
     optimizer = torch.optim.AdamW(classifier.parameters(), lr=lr, weight_decay=1e-4)
     steps_per_epoch = len(train) // batch_size
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch)
-    bar = tqdm(total=epochs * steps_per_epoch, disable=not progress, desc="training the MNIST classifier", unit="step")
+    bar = progress_bar(epochs * steps_per_epoch, "training the MNIST classifier", "step", enabled=progress)
     classifier.train()
     for _ in range(epochs):
         order = torch.randperm(len(train), generator=generator)
@@ -217,12 +217,12 @@ def load_mnist_classifier(path: str | Path | None = None, device: torch.device |
     ``path`` defaults to the weights shipped with the package; files are read with ``torch.load(weights_only=True)``.
     """
     if path is None:
-        with resources.as_file(resources.files("gan_course") / "weights" / WEIGHTS) as shipped:
+        with resources.as_file(resources.files("gan_course.metrics") / "weights" / WEIGHTS) as shipped:
             checkpoint = torch.load(shipped, map_location="cpu", weights_only=True)
     else:
         if not Path(path).is_file():
             raise FileNotFoundError(f"no classifier weights at {path}; train them with "
-                                    f"`python -m gan_course.models.mnist_classifier --out {path}`")
+                                    f"`python -m gan_course.metrics.classifier --out {path}`")
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     classifier = MNISTClassifier()
     classifier.load_state_dict(checkpoint["state_dict"])
@@ -242,7 +242,7 @@ def shipped_classifier(device: torch.device | None = None) -> MNISTClassifier:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m gan_course.models.mnist_classifier",
+    parser = argparse.ArgumentParser(prog="python -m gan_course.metrics.classifier",
                                      description="Train the course's MNIST classifier, or evaluate saved weights.")
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--out", type=Path, help="train and write the weights to this file")

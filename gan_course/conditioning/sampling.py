@@ -19,7 +19,8 @@ import torch
 from torch import Tensor, nn
 
 from gan_course.eval_mode import eval_mode
-from gan_course.metrics.samples import source_device
+from gan_course.latent.priors import Prior
+from gan_course.metrics.samples import noise_prior, source_device
 
 
 def _n_classes(generator: nn.Module, n_classes: int | None) -> int:
@@ -54,16 +55,17 @@ def label_grid(generator: nn.Module, noise: Tensor, n_classes: int | None = None
         return generator(z, labels).cpu()
 
 
-def marginal_sampler(generator: nn.Module, class_probabilities: Tensor | None = None) -> Callable[[int], Tensor]:
-    r"""A function ``sample(n)``: $n$ draws of $G(z \mid y)$ with $y \sim p(y)$ and $z \sim \mathcal{N}(0, I)$, i.e.
-    samples of the marginal $p_g(x) = \sum_y p(y)\, p_g(x \mid y)$, made in eval mode without gradients.
+def marginal_sampler(
+    generator: nn.Module, class_probabilities: Tensor | None = None, prior: Prior | None = None
+) -> Callable[[int], Tensor]:
+    r"""A function ``sample(n)``: $n$ draws of $G(z \mid y)$ with $y \sim p(y)$ and $z \sim p_z$, i.e. samples of
+    the marginal $p_g(x) = \sum_y p(y)\, p_g(x \mid y)$, made in eval mode without gradients.
 
     $p(y)$ is ``class_probabilities`` (a 1-D tensor with one non-negative entry per class, summing to 1), uniform over
-    the generator's ``n_classes`` by default. Randomness comes from torch's global generator, which the metrics seed.
+    the generator's ``n_classes`` by default; $p_z$ is ``prior`` (the prior of z alone), by default
+    ``Normal(generator.latent_dim)``. Randomness comes from torch's global generator, which the metrics seed.
     """
-    latent_dim = getattr(generator, "latent_dim", None)
-    if not isinstance(latent_dim, int) or latent_dim < 1:
-        raise ValueError(f"{type(generator).__name__} needs an integer attribute latent_dim, got {latent_dim!r}")
+    prior = noise_prior(generator, prior)
     if class_probabilities is None:
         n_classes = _n_classes(generator, None)
         class_probabilities = torch.full((n_classes,), 1.0 / n_classes)
@@ -85,6 +87,6 @@ def marginal_sampler(generator: nn.Module, class_probabilities: Tensor | None = 
     def sample(n: int) -> Tensor:
         labels = torch.multinomial(probabilities, n, replacement=True).to(device)
         with eval_mode(generator):
-            return generator(torch.randn(n, latent_dim).to(device), labels)
+            return generator(prior.sample(n).z.to(device), labels)
 
     return sample

@@ -1,17 +1,10 @@
-r"""The losses of the original GAN, computed from the discriminator's logits, and of LSGAN and WGAN(-GP).
+r"""The Wasserstein GAN (Arjovsky, Chintala & Bottou 2017) and WGAN-GP (Gulrajani et al. 2017).
 
-Goodfellow et al. (2014), "Generative Adversarial Nets", Eq. 1, define the value function
-
-$$V(D, G) = \mathbb{E}_{x \sim p_\text{data}}[\log D(x)] + \mathbb{E}_{z \sim p_z}[\log(1 - D(G(z)))],$$
-
-which D maximises and G minimises. The discriminator here outputs a logit $\ell$ with $D = \sigma(\ell)$; the logs are
-then softplus functions, $-\log\sigma(\ell) = \operatorname{softplus}(-\ell)$ and
-$-\log(1-\sigma(\ell)) = \operatorname{softplus}(\ell)$, which stay finite where $\log$ of a rounded $\sigma$ would
-give $-\infty$. Each loss is a mean over the batch, to be minimised.
-
-The least-squares GAN of Mao et al. (2017) replaces the logs by squares of D's raw output; the Wasserstein GAN of
-Arjovsky, Chintala & Bottou (2017) uses a *critic* with unbounded scores, kept Lipschitz by clipping its weights or,
-in WGAN-GP (Gulrajani et al. 2017), by a penalty on its gradient; Karras et al. (2018) add a small drift term.
+A *critic* $f$ with unbounded scores estimates the Wasserstein-1 distance through the Kantorovich–Rubinstein duality,
+$W(\mathbb{P}_r, \mathbb{P}_g) = \sup_{\lVert f \rVert_L \le 1} \mathbb{E}_{\mathbb{P}_r} f - \mathbb{E}_{\mathbb{P}_g} f$
+(Arjovsky et al. 2017, Eq. 2), kept Lipschitz by clipping its weights or, in WGAN-GP, by a penalty on its gradient;
+Karras et al. (2018) add a small drift term. The functions are the losses and constraints; :class:`WGAN` and
+:class:`WGANGP` are the objectives the training loop takes.
 """
 
 from __future__ import annotations
@@ -19,70 +12,11 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gan_course.losses.objective import Objective, StepContext, Terms, output_means
 
-def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-    r"""The discriminator's loss, $-V(D, G)$ estimated on a batch (Goodfellow et al. 2014, Eq. 1 and Algorithm 1).
-
-    $$L_D = -\tfrac1m \sum_i \left[\log D(x_i) + \log(1 - D(G(z_i)))\right]$$
-    """
-    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
-
-
-def minimax_generator_loss(fake_logits: Tensor) -> Tensor:
-    r"""The generator's term of $V$, minimised as in the minimax game (Goodfellow et al. 2014, Eq. 1).
-
-    $$L_G = \tfrac1m \sum_i \log(1 - D(G(z_i)))$$
-
-    It *saturates*: where D rejects the fakes confidently ($D(G(z)) \to 0$), its gradient vanishes.
-    """
-    return -F.softplus(fake_logits).mean()
-
-
-def nonsaturating_generator_loss(fake_logits: Tensor) -> Tensor:
-    r"""The "non-saturating" generator loss that Goodfellow et al. (2014, Section 3) recommend in practice.
-
-    $$L_G = -\tfrac1m \sum_i \log D(G(z_i))$$
-
-    It has the same fixed point as the minimax loss but strong gradients early in training, when $D(G(z)) \approx 0$.
-    """
-    return F.softplus(-fake_logits).mean()
-
-
-GENERATOR_LOSSES = {"minimax": minimax_generator_loss, "nonsaturating": nonsaturating_generator_loss}
 BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
-
-
-def lsgan_discriminator_loss(real_out: Tensor, fake_out: Tensor, *, a: float = 0.0, b: float = 1.0) -> Tensor:
-    r"""The least-squares discriminator loss (Mao et al. 2017, Eq. 2), on D's raw (unbounded) outputs.
-
-    D regresses real data onto ``b`` and fakes onto ``a``. The defaults are the 0-1 coding used in practice
-    (:data:`gan_course.objectives.LSGAN_BINARY_CODING`); ``a=-1, b=1`` with ``c=0`` in :func:`lsgan_generator_loss`
-    is the coding under which G minimises a Pearson $\chi^2$ divergence (their Section 3.2:
-    $b - c = 1$ and $b - a = 2$; :data:`gan_course.objectives.LSGAN_CHI2_CODING`).
-
-    $$L_D = \tfrac12 \mathbb{E}_{x \sim p_\text{data}}[(D(x) - b)^2]
-    + \tfrac12 \mathbb{E}_{z \sim p_z}[(D(G(z)) - a)^2]$$
-    """
-    if a == b:
-        raise ValueError(
-            f"the LSGAN targets a (fakes) and b (real data) must differ, got a = b = {a}; use the 0-1 coding "
-            f"a=0, b=1 or the chi-squared coding a=-1, b=1 (Mao et al. 2017, Section 3.2)"
-        )
-    return 0.5 * ((real_out - b) ** 2).mean() + 0.5 * ((fake_out - a) ** 2).mean()
-
-
-def lsgan_generator_loss(fake_out: Tensor, *, c: float = 1.0) -> Tensor:
-    r"""The least-squares generator loss (Mao et al. 2017, Eq. 2): G wants D to give its fakes the value ``c``.
-
-    The default ``c=1`` pairs with the 0-1 coding ($c = b$: G asks D to call its fakes real); ``c=0`` pairs with
-    ``a=-1, b=1`` for the Pearson $\chi^2$ link (see :func:`lsgan_discriminator_loss`).
-
-    $$L_G = \tfrac12 \mathbb{E}_{z \sim p_z}[(D(G(z)) - c)^2]$$
-    """
-    return 0.5 * ((fake_out - c) ** 2).mean()
 
 
 def wasserstein_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
@@ -120,7 +54,12 @@ def clip_weights_(critic: nn.Module, clip: float = 0.01) -> None:
 
 
 def gradient_penalty(
-    critic: nn.Module, real: Tensor, fake: Tensor, weight: float = 10.0, generator: torch.Generator | None = None
+    critic: nn.Module,
+    real: Tensor,
+    fake: Tensor,
+    weight: float = 10.0,
+    generator: torch.Generator | None = None,
+    labels: Tensor | None = None,
 ) -> Tensor:
     r"""The gradient penalty of WGAN-GP (Gulrajani et al. 2017, Eq. 3 and Algorithm 1, lines 6-7), $\lambda = 10$.
 
@@ -128,7 +67,8 @@ def gradient_penalty(
     samples' device), shared by all its entries; $\hat x = \epsilon x + (1 - \epsilon)\tilde x$ lies on the segment
     between a real sample $x$ and a fake $\tilde x$. The norm of $\nabla_{\hat x} f(\hat x)$ is taken per sample over
     *all* its entries (channels and pixels alike). The result keeps its graph (``create_graph=True``), so adding it
-    to :func:`wasserstein_critic_loss` before ``backward()`` trains the critic towards unit gradient norm.
+    to :func:`wasserstein_critic_loss` before ``backward()`` trains the critic towards unit gradient norm. A
+    conditional critic is called as $f(\hat x, y)$ with the real samples' ``labels``.
 
     ``fake`` must not require grad (pass ``fake.detach()``): the penalty is part of the critic's update only. The
     critic must score each sample independently: batch normalisation in training mode mixes the samples of a batch,
@@ -157,7 +97,8 @@ def gradient_penalty(
     epsilon = torch.rand(shape, generator=generator, device=real.device, dtype=real.dtype)
     # x_hat = epsilon x + (1 - epsilon) x_tilde
     interpolates = (epsilon * real + (1 - epsilon) * fake).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(interpolates).sum(), interpolates, create_graph=True)
+    scores = critic(interpolates) if labels is None else critic(interpolates, labels)
+    (grad,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True)
     # lambda (||grad_x_hat f(x_hat)||_2 - 1)^2, averaged over the batch
     return weight * ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 
@@ -175,3 +116,73 @@ def drift_penalty(real_scores: Tensor, weight: float = 0.001) -> Tensor:
             f"weight (epsilon_drift) must be a positive finite number (the paper uses 0.001), got {weight}"
         )
     return weight * (real_scores**2).mean()
+
+
+class _Wasserstein(Objective):
+    """What WGAN and WGAN-GP share: a critic with raw scores, $n_\text{critic} = 5$ and the generator's loss."""
+
+    d_output = "score"
+    d_steps = 5
+
+    def discriminator_loss(self, step: StepContext) -> Terms:
+        """The critic's loss and what it measures: the mean scores and their difference, the Wasserstein estimate."""
+        means = output_means(step, "score")
+        return {"d_loss": wasserstein_critic_loss(step.d_real, step.d_fake), **means,
+                "wasserstein": means["score_real"] - means["score_fake"]}
+
+    def generator_loss(self, step: StepContext) -> Terms:
+        return {"g_loss": wasserstein_generator_loss(step.d_fake)}
+
+
+class WGAN(_Wasserstein):
+    r"""The Wasserstein GAN with weight clipping (Arjovsky et al. 2017, Algorithm 1): $n_\text{critic} = 5$ critic
+    updates per generator update, each followed by clipping the critic's weights into $[-c, c]$, $c = 0.01$.
+
+    Records ``d_loss``, ``score_real``, ``score_fake``, ``wasserstein`` (the critic's estimate
+    $\overline{f(x)} - \overline{f(G(z))}$) and ``g_loss``. The paper trains both networks with RMSProp at
+    $5 \cdot 10^{-5}$.
+    """
+
+    def __init__(self, clip: float = 0.01):
+        if not (math.isfinite(clip) and clip > 0):
+            raise ValueError(f"clip must be a positive finite number (the paper uses 0.01), got {clip}")
+        self.clip = float(clip)
+
+    def after_discriminator_update(self, discriminator: nn.Module) -> None:
+        clip_weights_(discriminator, self.clip)
+
+    def __repr__(self) -> str:
+        return f"WGAN(clip={self.clip:g})"
+
+
+class WGANGP(_Wasserstein):
+    r"""WGAN-GP (Gulrajani et al. 2017, Algorithm 1): the critic's loss plus the gradient penalty of weight
+    $\lambda$ (``lam``; 10 in their image experiments, 0.1 in their released toy code), $n_\text{critic} = 5$, no
+    clipping. ``drift`` > 0 adds Karras et al.'s (2018) drift term, $\epsilon_\text{drift} = 0.001$ in ProGAN.
+
+    ``d_loss`` includes the penalties; ``gradient_penalty`` (and ``drift``) are also recorded on their own, and
+    ``wasserstein`` is the critic's estimate without them. The paper uses Adam($10^{-4}$, $\beta = (0.5, 0.9)$).
+    """
+
+    def __init__(self, lam: float = 10.0, drift: float = 0.0):
+        if not (math.isfinite(lam) and lam > 0):
+            raise ValueError(f"lam (the penalty's weight lambda) must be a positive finite number, got {lam}")
+        if not (math.isfinite(drift) and drift >= 0):
+            raise ValueError(f"drift must be 0 (none) or a positive finite number (ProGAN: 0.001), got {drift}")
+        self.lam, self.drift = float(lam), float(drift)
+
+    def discriminator_loss(self, step: StepContext) -> Terms:
+        terms = super().discriminator_loss(step)
+        # L = E f(G(z)) - E f(x) + lambda E (||grad f(x_hat)|| - 1)^2
+        penalty = gradient_penalty(step.discriminator, step.real, step.fake.float(), self.lam, labels=step.real_labels)
+        terms["d_loss"] = terms["d_loss"] + penalty
+        terms["gradient_penalty"] = penalty.detach()
+        if self.drift:
+            # + epsilon_drift E f(x)^2
+            drift = drift_penalty(step.d_real, self.drift)
+            terms["d_loss"] = terms["d_loss"] + drift
+            terms["drift"] = drift.detach()
+        return terms
+
+    def __repr__(self) -> str:
+        return f"WGANGP(lam={self.lam:g}" + (f", drift={self.drift:g})" if self.drift else ")")

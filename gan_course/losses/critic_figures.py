@@ -14,8 +14,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from torch import Tensor, nn
 
-from gan_course.critic import Surface
-from gan_course.training import History
+from gan_course.losses.critic import Surface
+from gan_course.training.history import History
 
 
 def plot_value_surface(
@@ -84,9 +84,9 @@ def plot_estimate_and_quality(
     log_quality: bool = False,
     ax: Axes | None = None,
 ) -> Axes:
-    """The critic's Wasserstein estimate, mean $f(x)$ minus mean $f(G(z))$ from the training history (a running mean
-    over ``smooth`` steps), with a quality measure of the samples on a second axis — the curves of Arjovsky et al.
-    (2017, Section 4.2, Figure 3), where a falling estimate goes with better samples."""
+    """The critic's Wasserstein estimate, mean $f(x)$ minus mean $f(G(z))$, as the WGAN objectives record it
+    (``wasserstein``; a running mean over ``smooth`` steps), with a quality measure of the samples on a second axis —
+    the curves of Arjovsky et al. (2017, Section 4.2, Figure 3), where a falling estimate goes with better samples."""
     if not len(history):
         raise ValueError("the history is empty: train for at least one step")
     if not quality:
@@ -96,7 +96,7 @@ def plot_estimate_and_quality(
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.6))
     steps = np.asarray(history.step)
-    estimate = np.asarray(history.d_real) - np.asarray(history.d_fake)
+    estimate = np.asarray(history["wasserstein"])
     if smooth > 1 and len(estimate) >= smooth:
         estimate = np.convolve(estimate, np.ones(smooth) / smooth, mode="valid")
         steps = steps[smooth - 1 :]

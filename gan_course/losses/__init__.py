@@ -1,0 +1,56 @@
+"""GAN objectives and the tools of the book's Losses part.
+
+The objectives the training loop takes — one object each, computing D's and G's losses from a step's context:
+
+* :mod:`~gan_course.losses.objective` — :class:`Objective` and :class:`StepContext`, what every objective is.
+* :mod:`~gan_course.losses.gan` — :class:`Minimax` and :class:`NonSaturating` (Goodfellow et al. 2014).
+* :mod:`~gan_course.losses.lsgan` — :class:`LSGAN` (Mao et al. 2017).
+* :mod:`~gan_course.losses.wgan` — :class:`WGAN` with clipping and :class:`WGANGP` (Arjovsky et al. 2017,
+  Gulrajani et al. 2017), with the drift term of Karras et al. (2018).
+
+Each module keeps the functional forms (``discriminator_loss(real_logits, fake_logits)`` etc.) for the theory chapters.
+The chapter tools are imported from their modules: :mod:`~gan_course.losses.comparison` (losses side by side on the
+toy mixtures), :mod:`~gan_course.losses.gradient_field` (the gradient G receives, LSGAN chapter) and
+:mod:`~gan_course.losses.critic` (the WGAN critic trained alone), each with its ``_figures`` module.
+"""
+
+from gan_course.losses.gan import (
+    GENERATOR_LOSSES,
+    Minimax,
+    NonSaturating,
+    discriminator_loss,
+    minimax_generator_loss,
+    nonsaturating_generator_loss,
+)
+from gan_course.losses.lsgan import LSGAN, lsgan_discriminator_loss, lsgan_generator_loss
+from gan_course.losses.objective import Objective, StepContext
+from gan_course.losses.wgan import (
+    WGAN,
+    WGANGP,
+    clip_weights_,
+    drift_penalty,
+    gradient_penalty,
+    wasserstein_critic_loss,
+    wasserstein_generator_loss,
+)
+
+__all__ = [
+    "GENERATOR_LOSSES",
+    "LSGAN",
+    "Minimax",
+    "NonSaturating",
+    "Objective",
+    "StepContext",
+    "WGAN",
+    "WGANGP",
+    "clip_weights_",
+    "discriminator_loss",
+    "drift_penalty",
+    "gradient_penalty",
+    "lsgan_discriminator_loss",
+    "lsgan_generator_loss",
+    "minimax_generator_loss",
+    "nonsaturating_generator_loss",
+    "wasserstein_critic_loss",
+    "wasserstein_generator_loss",
+]

@@ -1,0 +1,33 @@
+"""The one training loop, and what plugs into it.
+
+* :mod:`~gan_course.training.trainer` — :class:`GANTrainer`: networks, optimizers, data, objective, prior, step,
+  hooks; history, sampling and checkpoints.
+* :mod:`~gan_course.training.steps` — :class:`AlternatingStep` (Algorithm 1 of Goodfellow et al. 2014) and the
+  :class:`Step` protocol for models that need their own.
+* :mod:`~gan_course.training.hooks` — :class:`Hook` and the standard ones: :class:`DivergenceGuard`,
+  :class:`ProgressBar`, :class:`Snapshots`, :class:`Checkpoint`.
+* :mod:`~gan_course.training.history` — :class:`History`, every recorded scalar by name.
+* :mod:`~gan_course.training.acceleration` — :class:`Acceleration`: channels-last, mixed precision, compilation.
+* :mod:`~gan_course.training.figures` — :func:`plot_history` and :func:`plot_snapshots`.
+"""
+
+from gan_course.training.acceleration import Acceleration
+from gan_course.training.history import History
+from gan_course.training.hooks import Checkpoint, DivergenceGuard, Hook, ProgressBar, Snapshots, TrainingDiverged
+from gan_course.training.steps import AlternatingStep, Step, frozen
+from gan_course.training.trainer import GANTrainer
+
+__all__ = [
+    "Acceleration",
+    "AlternatingStep",
+    "Checkpoint",
+    "DivergenceGuard",
+    "GANTrainer",
+    "History",
+    "Hook",
+    "ProgressBar",
+    "Snapshots",
+    "Step",
+    "TrainingDiverged",
+    "frozen",
+]

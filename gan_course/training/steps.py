@@ -1,0 +1,123 @@
+r"""One iteration of training: the *step*, replaceable as a whole.
+
+:class:`AlternatingStep` is Algorithm 1 of Goodfellow et al. (2014): $k$ updates of D, each on a fresh real batch
+and fresh fakes, then one update of G through a frozen D; $k$ defaults to the objective's (1 for the GAN, 5 for
+WGAN's $n_\text{critic}$), and ``order="g_first"`` makes G's update come first (an ablation of the DCGAN chapter).
+
+A step is any callable ``step(trainer) -> {name: scalar tensor}`` (with ``state_dict``/``load_state_dict`` if it has
+state). A model with several networks — CycleGAN's two generators and two discriminators, held by the trainer as
+``nn.ModuleDict`` containers — supplies its own, and keeps everything else of the loop: it takes batches with
+``trainer.next_real()`` (or ``trainer.to_device(next(trainer.data))``), draws latents with ``trainer.sample_latent``,
+calls the networks through ``trainer.compiled`` inside ``trainer.autocast()`` and updates them with
+``trainer.update(network, loss)``, so mixed precision, channels-last, compilation, the history, checkpoints and
+resuming work for it unchanged.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterator, Protocol
+
+import torch
+from torch import Tensor, nn
+
+from gan_course.losses.objective import StepContext, Terms
+
+if TYPE_CHECKING:
+    from gan_course.training.trainer import GANTrainer
+
+ORDERS = ("d_first", "g_first")
+
+
+class Step(Protocol):
+    """One training iteration: updates the networks and returns the scalars to record (not yet synchronised)."""
+
+    def __call__(self, trainer: GANTrainer) -> Terms: ...
+
+
+@contextmanager
+def frozen(module: nn.Module) -> Iterator[nn.Module]:
+    """``module``'s parameters with ``requires_grad=False`` inside the block, restored afterwards: G's update then
+    computes no gradient for D's weights."""
+    flags = [parameter.requires_grad for parameter in module.parameters()]
+    module.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        for parameter, flag in zip(module.parameters(), flags):
+            parameter.requires_grad_(flag)
+
+
+def as_float(output: Any) -> Any:
+    """D's output in float32 (under mixed precision it comes in bfloat16/float16); tuples element by element."""
+    if isinstance(output, (tuple, list)):
+        return type(output)(as_float(part) for part in output)
+    return output.float()
+
+
+def loss_to_minimise(terms: Terms, name: str, objective: object) -> Tensor:
+    """``terms[name]``, or a clear error saying that the objective must return it."""
+    if name not in terms:
+        raise KeyError(f"{objective!r} returned {sorted(terms)}; the update minimises the scalar named {name!r}")
+    return terms[name]
+
+
+class AlternatingStep:
+    r"""Goodfellow et al. (2014), Algorithm 1: ``d_steps`` ($k$) updates of D, then one of G.
+
+    ``d_steps=None`` takes the objective's $k$. The recorded scalars are those of the last D update and of the G
+    update.
+    """
+
+    def __init__(self, d_steps: int | None = None, order: str = "d_first"):
+        if d_steps is not None and (not isinstance(d_steps, int) or d_steps < 1):
+            raise ValueError(f"d_steps (k discriminator updates per generator update) must be None (the objective's) "
+                             f"or a positive integer, got {d_steps!r}")
+        if order not in ORDERS:
+            raise ValueError(f"order must be one of {ORDERS} (which network an iteration updates first), got {order!r}")
+        self.d_steps = d_steps
+        self.order = order
+
+    def __call__(self, trainer: GANTrainer) -> Terms:
+        k = self.d_steps or trainer.objective.d_steps
+        real, labels = trainer.next_real()
+        if self.order == "g_first":
+            g_terms = self.generator_update(trainer, len(real))
+        for i in range(k):
+            if i:
+                real, labels = trainer.next_real()
+            d_terms = self.discriminator_update(trainer, real, labels)
+        if self.order == "d_first":
+            g_terms = self.generator_update(trainer, len(real))
+        return {**d_terms, **g_terms}
+
+    def discriminator_update(self, trainer: GANTrainer, real: Tensor, labels: Tensor | None = None) -> Terms:
+        """One update of D on ``real`` (with their ``labels`` for a conditional GAN) and as many fresh fakes."""
+        latent = trainer.sample_latent(len(real))
+        with trainer.autocast():
+            with torch.no_grad():
+                fake = trainer.generate(latent)
+            d_real = as_float(trainer.discriminate(real, labels))
+            d_fake = as_float(trainer.discriminate(fake, latent.labels))
+        context = StepContext(latent=latent, fake=fake, d_fake=d_fake, discriminator=trainer.discriminator,
+                              discriminate=trainer.discriminate, real=real, real_labels=labels, d_real=d_real)
+        terms = trainer.objective.discriminator_loss(context)
+        trainer.update("discriminator", loss_to_minimise(terms, "d_loss", trainer.objective))
+        trainer.objective.after_discriminator_update(trainer.discriminator)
+        return terms
+
+    def generator_update(self, trainer: GANTrainer, batch_size: int) -> Terms:
+        """One update of G on ``batch_size`` fresh fakes, through a frozen D."""
+        with frozen(trainer.discriminator):
+            with trainer.autocast():
+                latent = trainer.sample_latent(batch_size)
+                fake = trainer.generate(latent)
+                d_fake = as_float(trainer.discriminate(fake, latent.labels))
+            context = StepContext(latent=latent, fake=fake, d_fake=d_fake, discriminator=trainer.discriminator,
+                                  discriminate=trainer.discriminate)
+            terms = trainer.objective.generator_loss(context)
+            trainer.update("generator", loss_to_minimise(terms, "g_loss", trainer.objective))
+        return terms
+
+    def __repr__(self) -> str:
+        return f"AlternatingStep(d_steps={self.d_steps}, order={self.order!r})"

@@ -1,0 +1,294 @@
+"""One training loop for every chapter: a generator and a discriminator, an objective, a latent prior, a step and
+hooks.
+
+:class:`GANTrainer` owns the networks, their optimizers, the data stream, the history and the checkpoints; what a
+GAN *is* comes in as objects: the :class:`~gan_course.losses.Objective` (its losses and needs), the
+:class:`~gan_course.latent.Prior` (how z, labels and codes are drawn), the step (one iteration, by default
+:class:`~gan_course.training.AlternatingStep`, Algorithm 1 of Goodfellow et al. 2014) and the hooks (snapshots,
+checkpoints, the progress bar, schedules). A new GAN plugs in one of these; the loop does not change.
+
+The loop never waits for the device inside a step: the scalars a step returns stay on it until they are flushed to
+the history every ``log_every`` steps, where the :class:`~gan_course.training.DivergenceGuard` checks them. On the
+CPU a run is deterministic, and a checkpoint resumes it bit for bit.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from gan_course.eval_mode import eval_mode
+from gan_course.latent.priors import Latent, Prior
+from gan_course.losses.objective import Objective, Terms
+from gan_course.seed import rng_state, set_rng_state
+from gan_course.training.acceleration import Acceleration
+from gan_course.training.history import History
+from gan_course.training.hooks import DivergenceGuard, Hook, hook_keys
+from gan_course.training.steps import AlternatingStep, Step
+
+NETWORKS = ("generator", "discriminator")
+
+
+def call_generator(generator: Any, latent: Latent) -> Tensor:
+    """``G(z)``, or ``G(z, y)`` when the latent batch has labels (a conditional GAN)."""
+    return generator(latent.z) if latent.labels is None else generator(latent.z, latent.labels)
+
+
+class GANTrainer:
+    r"""Train ``generator`` and ``discriminator`` with ``objective`` on ``data``, drawing latents from ``prior``.
+
+    ``data`` yields real batches, or ``(examples, labels)`` pairs for a conditional GAN (a prior with labels); if it
+    has ``state_dict`` its position is checkpointed. ``step`` is one iteration (default: :class:`AlternatingStep` with
+    the objective's $k$). ``hooks`` run around the steps (:mod:`~gan_course.training.hooks`); a
+    :class:`DivergenceGuard` is always among them. ``n_fixed`` latents are drawn once, when the trainer is built
+    (:attr:`fixed_latent`): snapshots and before/after figures show the same inputs throughout training.
+    ``acceleration`` sets channels-last, mixed precision and compilation (:class:`Acceleration`). For a model with
+    several networks, ``generator`` and ``discriminator`` may be ``nn.ModuleDict`` containers driven by its own step.
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        g_optimizer: torch.optim.Optimizer,
+        d_optimizer: torch.optim.Optimizer,
+        data: Iterator[Any],
+        objective: Objective,
+        prior: Prior | None,
+        step: Step | None = None,
+        hooks: Sequence[Hook] = (),
+        n_fixed: int = 64,
+        log_every: int = 10,
+        acceleration: Acceleration | None = None,
+    ):
+        if not isinstance(objective, Objective):
+            raise TypeError(f"objective must be a gan_course.losses.Objective such as NonSaturating() or WGANGP(), "
+                            f"got {type(objective).__name__}")
+        if prior is not None and not isinstance(prior, Prior):
+            raise TypeError(f"prior must be a gan_course.latent.Prior such as Normal(latent_dim), or None for a step "
+                            f"that draws no latents; got {type(prior).__name__}")
+        bad_hooks = [type(hook).__name__ for hook in hooks if not isinstance(hook, Hook)]
+        if bad_hooks:
+            raise TypeError(f"hooks must be gan_course.training.Hook instances, got {', '.join(bad_hooks)}")
+        if not isinstance(log_every, int) or log_every < 1 or not isinstance(n_fixed, int) or n_fixed < 1:
+            raise ValueError(f"need log_every >= 1 and n_fixed >= 1, got {log_every} and {n_fixed}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+        self.data = data
+        self.objective = objective
+        self.prior = prior
+        self.step_function = step if step is not None else AlternatingStep()
+        guard = [] if any(isinstance(hook, DivergenceGuard) for hook in hooks) else [DivergenceGuard()]
+        self.hooks = sorted([*guard, *hooks], key=lambda hook: hook.order)
+        self.log_every = log_every
+        self.acceleration = acceleration or Acceleration()
+        self.device = next(generator.parameters()).device
+        self.compiled = {name: self.acceleration.prepare(net) for name, net in self.networks.items()}
+        self._scalers = {name: self.acceleration.scaler(self.device) for name in NETWORKS}
+        self.step = 0
+        self.history = History()
+        self.fixed_latent = prior.fixed(n_fixed, device=self.device) if prior is not None else None
+        self._pending: list[Tensor] = []
+        self._pending_names: tuple[str, ...] | None = None
+        self._reported: dict[str, Tensor] = {}
+
+    @property
+    def networks(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.g_optimizer, "discriminator": self.d_optimizer}
+
+    # What a step uses.
+
+    def to_device(self, batch: Tensor) -> Tensor:
+        """A batch on the trainer's device, in the memory format of the run."""
+        return batch.to(self.device, non_blocking=True, memory_format=self.acceleration.memory_format)
+
+    def next_real(self) -> tuple[Tensor, Tensor | None]:
+        """The next real batch on the device, with its labels when the prior has labels (else None)."""
+        batch = next(self.data)
+        pair = isinstance(batch, (tuple, list)) and len(batch) == 2
+        conditional = self.prior is not None and self.prior.n_classes is not None
+        if conditional != pair:
+            raise ValueError(
+                "a conditional GAN (a prior with labels, e.g. Labelled(Normal(64), 10)) needs data that yields "
+                "(examples, labels) pairs, e.g. TensorStream(images, batch_size, labels=labels); an unconditional one "
+                f"needs plain batches. The prior is {self.prior!r}; the data yielded "
+                f"{'a pair' if pair else type(batch).__name__}."
+            )
+        if pair:
+            examples, labels = batch
+            return self.to_device(examples), labels.to(self.device, non_blocking=True)
+        return self.to_device(batch), None
+
+    def sample_latent(self, n: int) -> Latent:
+        """``n`` fresh latents from the prior, on the device."""
+        if self.prior is None:
+            raise ValueError("this trainer has no prior (prior=None), so it cannot draw latents")
+        return self.prior.sample(n, device=self.device)
+
+    def generate(self, latent: Latent) -> Any:
+        """G(latent) as a step computes it (compiled if asked)."""
+        return call_generator(self.compiled["generator"], latent)
+
+    def discriminate(self, x: Tensor, labels: Tensor | None = None) -> Any:
+        """D(x), or D(x, y) with ``labels``, as a step computes it (compiled if asked)."""
+        net = self.compiled["discriminator"]
+        return net(x) if labels is None else net(x, labels)
+
+    def autocast(self) -> AbstractContextManager:
+        """The mixed-precision context of the forward passes (a no-op in full precision)."""
+        return self.acceleration.autocast(self.device)
+
+    def update(self, network: str, loss: Tensor) -> None:
+        """Backward ``loss`` and step the optimizer of ``network`` ("generator" or "discriminator"), through its
+        gradient scaler under float16."""
+        if network not in NETWORKS:
+            raise ValueError(f"network must be one of {NETWORKS}, got {network!r}")
+        optimizer, scaler = self.optimizers[network], self._scalers[network]
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
+    def record(self, **scalars: float | Tensor) -> None:
+        """Report scalars for the current step (from a hook's ``before_step``); they join the history by name."""
+        self._reported.update(scalars)
+
+    # Training.
+
+    def fit(self, steps: int) -> History:
+        """Train until ``steps`` iterations have been made in all (re-running a cell continues); return the history."""
+        if not isinstance(steps, int) or steps < self.step:
+            raise ValueError(f"steps={steps!r} must be an integer, at least the {self.step} steps already made: fit "
+                             f"trains *until* steps")
+        error = None
+        for hook in self.hooks:
+            hook.on_fit_start(self, steps)
+        try:
+            while self.step < steps:
+                self._reported = {}
+                for hook in self.hooks:
+                    hook.before_step(self)
+                terms = self.step_function(self)
+                self._add_record({**terms, **self._reported})
+                self.step += 1
+                if self.step % self.log_every == 0 or self.step == steps:
+                    self._flush()
+                for hook in reversed(self.hooks):
+                    hook.after_step(self)
+            self._flush()
+        except BaseException as caught:
+            error = caught
+            raise
+        finally:
+            for hook in reversed(self.hooks):
+                hook.on_fit_end(self, error)
+        return self.history
+
+    def _add_record(self, scalars: Terms) -> None:
+        names = tuple(scalars)
+        if self._pending_names is not None and names != self._pending_names:
+            raise ValueError(f"step {self.step + 1} reports {list(names)}, the steps before it "
+                             f"{list(self._pending_names)}: an objective and its hooks must report the same scalars "
+                             f"at every step")
+        self._pending_names = names
+        row = [torch.as_tensor(value, device=self.device).detach().float() for value in scalars.values()]
+        self._pending.append(torch.stack(row))
+
+    def _flush(self) -> None:
+        """Move pending records to the history (one device sync), through the hooks' ``on_log``."""
+        if not self._pending:
+            return
+        values = torch.stack(self._pending).cpu()
+        steps = range(self.step - len(values) + 1, self.step + 1)
+        records = {name: values[:, i] for i, name in enumerate(self._pending_names)}
+        self._pending = []
+        for hook in self.hooks:
+            hook.on_log(self, steps, records)
+        self.history.extend(steps, {name: column.tolist() for name, column in records.items()})
+
+    @torch.no_grad()
+    def sample(self, n: int | None = None, latent: Latent | Tensor | None = None) -> Tensor:
+        """Samples from G in eval mode, on the CPU: of ``latent`` (a :class:`Latent`, or a tensor of z for an
+        unconditional GAN), or of ``n`` fresh draws from the prior (default: as many as :attr:`fixed_latent`)."""
+        if latent is None:
+            latent = self.sample_latent(n if n is not None else len(self.fixed_latent))
+        elif n is not None:
+            raise ValueError("give n (fresh latents) or latent (given ones), not both")
+        elif isinstance(latent, Tensor):
+            if self.prior is not None and self.prior.n_classes is not None:
+                raise ValueError("this GAN is conditional: pass latent=Latent(z, labels) with one class index per z")
+            latent = Latent(latent)
+        with eval_mode(self.generator):
+            return call_generator(self.generator, latent.to(self.device)).cpu()
+
+    # Checkpoints.
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a resumed run needs: weights, optimizer and scaler states, the objective's, step's and hooks'
+        states, the fixed latents, the history, the random generators' states and the data position."""
+        self._flush()
+        state = {
+            "step": self.step,
+            "networks": {name: net.state_dict() for name, net in self.networks.items()},
+            "optimizers": {name: optimizer.state_dict() for name, optimizer in self.optimizers.items()},
+            "scalers": {name: scaler.state_dict() for name, scaler in self._scalers.items()},
+            "objective": self.objective.state_dict(),
+            "step_function": self.step_function.state_dict() if hasattr(self.step_function, "state_dict") else {},
+            "hooks": {key: hook.state_dict() for key, hook in zip(hook_keys(self.hooks), self.hooks)},
+            "fixed_latent": None if self.fixed_latent is None else self.fixed_latent.state_dict(),
+            "history": self.history.state_dict(),
+            "rng": rng_state(),
+        }
+        if hasattr(self.data, "state_dict"):
+            state["data"] = self.data.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`; the hooks first, so that one that changed the networks can rebuild them."""
+        for key, hook in zip(hook_keys(self.hooks), self.hooks):
+            if key not in state["hooks"] and hook.state_dict():
+                raise ValueError(f"the checkpoint holds no state for the hook {key}: it was made with the hooks "
+                                 f"{', '.join(state['hooks']) or '(none)'}; resume with those")
+            hook.load_state_dict(state["hooks"].get(key, {}), self)
+        for name, net in self.networks.items():
+            net.load_state_dict(state["networks"][name])
+        for name, optimizer in self.optimizers.items():
+            optimizer.load_state_dict(state["optimizers"][name])
+        for name, scaler_state in state["scalers"].items():
+            if scaler_state:
+                self._scalers[name].load_state_dict(scaler_state)
+        self.objective.load_state_dict(state["objective"])
+        if hasattr(self.step_function, "load_state_dict"):
+            self.step_function.load_state_dict(state["step_function"])
+        if state["fixed_latent"] is not None:
+            self.fixed_latent = Latent.from_state_dict(state["fixed_latent"]).to(self.device)
+        self.history = History()
+        self.history.load_state_dict(state["history"])
+        self.step = int(state["step"])
+        self._pending, self._pending_names = [], None
+        if "data" in state:
+            self.data.load_state_dict(state["data"])
+        set_rng_state(state["rng"])
+
+    def save_checkpoint(self, path: str | Path) -> None:
+        """Write :meth:`state_dict` to ``path`` atomically (a crash mid-write leaves the old checkpoint intact)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        torch.save(self.state_dict(), tmp)
+        os.replace(tmp, path)
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Restore a checkpoint written by :meth:`save_checkpoint` (loaded with ``weights_only=True``)."""
+        self.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
