@@ -27,7 +27,7 @@ test: $(STAMP)
 # Re-execute the chapters with the cpu profile and store their outputs in place (what the book shows).
 execute: $(STAMP)
 	cd book && GAN_COURSE_PROFILE=cpu ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=1800 *.ipynb
+		--ExecutePreprocessor.timeout=3600 *.ipynb
 
 clean:
 	rm -rf _build .pytest_cache
