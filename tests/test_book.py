@@ -70,6 +70,14 @@ def test_checked_cells_show_no_progress_bar(chapter):
             assert "it/s]" not in text and "%|" not in text, "".join(cell["source"])
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_a_chapter_that_trains_on_mnist_scores_with_the_one_protocol(chapter):
+    """Numbers from different chapters stand side by side only if every MNIST model is scored the same way."""
+    source = "\n".join("".join(cell["source"]) for cell in _code_cells(chapter))
+    if "load_mnist()" in source:
+        assert "MNISTEvaluation(" in source, f"{chapter.name} trains on MNIST but does not score with MNISTEvaluation"
+
+
 def test_book_builds_offline_without_warnings(tmp_path):
     result = subprocess.run(
         [str(Path(sys.executable).with_name("jupyter-book")), "build", str(ROOT), "--path-output", str(tmp_path),

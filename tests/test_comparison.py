@@ -110,6 +110,17 @@ def test_runs_without_high_quality_samples_are_left_out_of_the_reverse_kl_and_sa
     assert count == 1 and math.isclose(mean, math.log(4)) and std == 0
     assert table.summary("GAN", "modes_covered") == (1.0, 1.0, 2)
     assert "(1 of 2 runs: the others have no high-quality sample)" in str(table)
+    assert "1.386 (1 of 2 runs" in str(table) and "1.0 ± 1.0 / 8" in str(table)
+
+
+def test_a_single_run_is_shown_without_a_spread_and_an_undefined_kl_is_named():
+    table = ComparisonTable("ring", 8, 10, (0,))
+    table.runs["GAN"] = [Run("GAN", 0, ModeCoverage((5, 5, 0, 0, 0, 0, 0, 0), 20), None)]
+    table.runs["lost"] = [Run("lost", 0, ModeCoverage((0,) * 8, 20), None)]
+    text = str(table)
+    assert "±" not in text and "one run per loss" in text and "nan" not in text
+    assert "2.0 / 8" in text and "50.0 %" in text and "1.386" in text  # KL of (1/2, 1/2, 0, ...) to uniform: log 4
+    assert "undefined (no run has a high-quality sample)" in text
 
 
 def test_parallel_workers_give_the_table_of_one_worker():

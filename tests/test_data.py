@@ -12,6 +12,7 @@ import torch
 from scipy import integrate, stats
 
 from gan_course.data import (
+    ROLE_SIZES,
     GaussianMixture1D,
     MNISTTestSplitWarning,
     SamplerStream,
@@ -20,8 +21,10 @@ from gan_course.data import (
     gaussian_1d,
     grid,
     load_mnist,
+    load_mnist_role,
     load_mnist_split,
     ring,
+    digit_roles,
 )
 
 N = 200_000
@@ -159,13 +162,32 @@ def test_mnist_without_files_offline_names_the_files_the_folder_and_the_source(t
     assert "https://" in message and "download=False" in message
 
 
-def test_mnist_offline_uses_the_test_split_and_says_so(mnist_test_split):
-    with pytest.warns(MNISTTestSplitWarning, match="Using the 10,000-digit TEST split"):
+def test_mnist_offline_trains_on_the_test_splits_gan_digits_and_says_so(mnist_test_split):
+    with pytest.warns(MNISTTestSplitWarning, match="Training on 5,000 digits of the TEST split"):
         data = load_mnist(mnist_test_split, download=False)
-    assert data.split == "test" and len(data) == 10_000
-    assert data.images.shape == (10_000, 1, 28, 28) and data.images.dtype == torch.float32
+    assert data.split == "test" and data.role == "gan" and len(data) == 5_000
+    assert data.images.shape == (5_000, 1, 28, 28) and data.images.dtype == torch.float32
     assert data.images.min() == -1.0 and data.images.max() == 1.0
-    assert torch.equal(torch.bincount(data.labels), torch.tensor([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]))
+    test = load_mnist_split("test", mnist_test_split, download=False)
+    assert torch.equal(torch.bincount(test.labels), torch.tensor([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]))
+    assert torch.equal(data.images, test.images[digit_roles()["gan"]])
+
+
+def test_no_digit_of_the_test_split_serves_two_roles(mnist_test_split):
+    roles = digit_roles()
+    assert {role: len(index) for role, index in roles.items()} == ROLE_SIZES == {"classifier": 3000, "reference": 2000,
+                                                                                 "gan": 5000}
+    together = torch.cat(list(roles.values()))
+    assert torch.equal(together.sort().values, torch.arange(10_000))  # disjoint, and every digit has a role
+    assert all(torch.equal(index, index.sort().values) for index in roles.values())
+    assert all(torch.equal(roles[role], again) for role, again in digit_roles().items())  # the same every time
+    digits = {role: load_mnist_role(role, mnist_test_split, download=False) for role in ROLE_SIZES}
+    assert all(digits[role].role == role and len(digits[role]) == ROLE_SIZES[role] for role in ROLE_SIZES)
+    counts = {role: torch.bincount(d.labels, minlength=10) for role, d in digits.items()}
+    assert all(count.min() >= 0.07 * len(digits[role]) for role, count in counts.items())  # every class in every role
+    assert torch.cdist(digits["reference"].images[:300].flatten(1), digits["gan"].images.flatten(1)).min() > 0
+    with pytest.raises(ValueError, match="role must be one of"):
+        load_mnist_role("validation", mnist_test_split)
 
 
 def test_mnist_rejects_a_damaged_file(mnist_test_split):
@@ -212,7 +234,7 @@ def test_a_failed_download_is_not_tried_again_in_the_same_process(mnist_test_spl
     monkeypatch.setattr(mnist, "_failed_downloads", {})
     for _ in range(3):
         with pytest.warns(MNISTTestSplitWarning, match="the download failed: .*Name or service not known"):
-            assert load_mnist(mnist_test_split).split == "test"
+            assert load_mnist(mnist_test_split).role == "gan"
     assert tries == [str(mnist_test_split)]
     with pytest.warns(MNISTTestSplitWarning, match="not retried in this session"):
         load_mnist(mnist_test_split)

@@ -1,4 +1,5 @@
-"""The MNIST classifier behind the image metrics: its shipped weights, its deterministic training, its held-out split."""
+"""The MNIST classifier behind the image metrics: its shipped weights, its deterministic training, the digits it
+trains and is checked on."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from importlib import resources
 import pytest
 import torch
 
+from gan_course.data import ROLE_SIZES, load_mnist_role
 from gan_course.metrics.classifier import (
     MNISTClassifier,
     augment,
     heldout_digits,
     load_mnist_classifier,
     main,
-    split_digits,
+    save_classifier,
     train_mnist_classifier,
 )
 
@@ -26,7 +28,9 @@ def test_the_shipped_weights_are_small_and_load_with_weights_only():
     assert set(checkpoint) == {"state_dict", "meta"}
     classifier = load_mnist_classifier(device=torch.device("cpu"))
     assert not classifier.training
-    assert classifier.meta["heldout_accuracy"] >= 0.98 and classifier.meta["seed"] == 0
+    assert classifier.meta["heldout_accuracy"] >= 0.99 and classifier.meta["seed"] == 0
+    meta = classifier.meta
+    assert (meta["train_role"], meta["heldout_role"], meta["n_train"]) == ("classifier", "reference", 3000)
     x = torch.zeros(3, 1, 28, 28)
     assert classifier.features(x).shape == (3, 64) and classifier(x).shape == (3, 10)
     with pytest.raises(ValueError, match=r"digits must have shape \(N, 1, 28, 28\)"):
@@ -50,36 +54,32 @@ def test_augmentation_is_seeded_keeps_the_background_and_is_the_identity_without
     assert torch.allclose(first[:, :, 0, :], torch.tensor(-1.0))  # the moved-in border is background
 
 
-def test_with_only_the_test_split_the_held_out_digits_are_a_seeded_disjoint_subset(mnist_test_split):
-    train, held = split_digits(mnist_test_split, heldout=2000, seed=0, download=False)
-    assert len(train) == 8000 and len(held) == 2000 and train.split == "test"
-    assert torch.equal(held, held.unique())
-    _, again = split_digits(mnist_test_split, heldout=2000, seed=0, download=False)
-    assert torch.equal(held, again)
-    digits = heldout_digits({"heldout_indices": held}, mnist_test_split)
-    assert len(digits) == 2000
-    assert torch.cdist(digits.images[:200].flatten(1), train.images.flatten(1)).min() > 0  # none is a training digit
-    with pytest.raises(ValueError, match="heldout must be between 1 and 9999"):
-        split_digits(mnist_test_split, heldout=10_000, download=False)
-    with pytest.raises(ValueError, match="heldout_indices"):
-        heldout_digits({}, mnist_test_split)
+def test_it_trains_on_the_classifier_digits_and_is_checked_on_the_reference(mnist_test_split):
+    digits = heldout_digits(mnist_test_split)
+    assert digits.role == "reference" and len(digits) == ROLE_SIZES["reference"]
+    trained_on = load_mnist_role("classifier", mnist_test_split)
+    assert torch.cdist(digits.images[:300].flatten(1), trained_on.images.flatten(1)).min() > 0
 
 
-def test_training_is_deterministic_and_records_its_split(mnist_test_split):
+def test_training_is_deterministic_and_records_its_roles(mnist_test_split, tmp_path):
     def train():
-        return train_mnist_classifier(mnist_test_split, epochs=3, batch_size=50, heldout=9500, download=False,
-                                      progress=False, device=torch.device("cpu"))
+        return train_mnist_classifier(mnist_test_split, epochs=1, batch_size=100, download=False, progress=False,
+                                      device=torch.device("cpu"))
 
     first, second = train(), train()
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
     meta = first.meta
-    assert meta["train_split"] == "test" and meta["n_train"] == 500 and len(meta["heldout_indices"]) == 9500
-    assert meta["heldout_accuracy"] == second.meta["heldout_accuracy"] > 0.5  # 30 steps on 500 digits: far better than chance
+    assert meta["train_role"] == "classifier" and meta["n_train"] == 3000 and meta["role_sizes"] == ROLE_SIZES
+    assert meta["heldout_accuracy"] == second.meta["heldout_accuracy"] > 0.5  # 30 steps: far better than chance
     assert isinstance(first, MNISTClassifier) and not first.training
+    first.meta["role_sizes"] = {"classifier": 8000, "reference": 2000}
+    save_classifier(first, tmp_path / "old.pt")
+    with pytest.raises(ValueError, match="trained on other digits than the course's roles"):
+        load_mnist_classifier(tmp_path / "old.pt")
 
 
 def test_the_command_line_prints_the_held_out_accuracy_of_the_shipped_weights(mnist_test_split, capsys):
     with resources.as_file(SHIPPED) as path:
         main(["--evaluate", str(path), "--root", str(mnist_test_split)])
     output = capsys.readouterr().out
-    assert "held-out accuracy: 99." in output and "on 2000 digits of the test split it did not train on" in output
+    assert "held-out accuracy: 99." in output and "on the 2000 reference digits of the test split" in output

@@ -1,6 +1,15 @@
 """Data for the course: toy distributions with true densities, MNIST, and resumable batch streams."""
 
-from gan_course.data.mnist import LabeledImages, MNISTTestSplitWarning, default_data_root, load_mnist, load_mnist_split
+from gan_course.data.mnist import (
+    ROLE_SIZES,
+    LabeledImages,
+    MNISTTestSplitWarning,
+    default_data_root,
+    load_mnist,
+    load_mnist_role,
+    load_mnist_split,
+    digit_roles,
+)
 from gan_course.data.streams import SamplerStream, TensorStream
 from gan_course.data.toy import GaussianMixture1D, GaussianMixture2D, SwissRoll, gaussian_1d, grid, ring
 
@@ -9,6 +18,7 @@ __all__ = [
     "GaussianMixture2D",
     "LabeledImages",
     "MNISTTestSplitWarning",
+    "ROLE_SIZES",
     "SamplerStream",
     "SwissRoll",
     "TensorStream",
@@ -16,6 +26,8 @@ __all__ = [
     "gaussian_1d",
     "grid",
     "load_mnist",
+    "load_mnist_role",
     "load_mnist_split",
     "ring",
+    "digit_roles",
 ]

@@ -1,8 +1,18 @@
-"""MNIST (LeCun, Cortes & Burges) through torchvision, scaled to [-1, 1] for a tanh generator.
+"""MNIST (LeCun, Cortes & Burges) through torchvision, scaled to [-1, 1] for a tanh generator, and the roles its
+digits play in the course.
 
-Where the network allows, the training split is downloaded into ``<root>/MNIST/raw``. Offline, the files already in
-that folder are used: the 60,000-digit training split if present, else the 10,000-digit test split — and then the
-loader says so, loudly, because a model trained on the test split must not be evaluated on it.
+No digit serves two roles. The 10,000 digits of the **test split** are cut once, by a permutation seeded with
+:data:`ROLE_SEED`, into three disjoint sets (:func:`digit_roles`):
+
+* ``"classifier"`` — the 3,000 digits the course's MNIST classifier, the instrument of the metrics, trains on;
+* ``"reference"`` — the 2,000 real digits every MNIST model of the book is compared with
+  (:mod:`gan_course.metrics.protocol`; the classifier's held-out accuracy is measured on them too);
+* ``"gan"`` — the 5,000 digits the GANs train on when the training split is missing.
+
+GANs train on what :func:`load_mnist` returns: the 60,000-digit training split where the network allows (it is
+downloaded into ``<root>/MNIST/raw``) or where its files already lie; offline with only the test split on disk, its
+``"gan"`` digits — and then the loader says so, loudly, because those results are not comparable with models trained
+on the training split. Either way a GAN never sees a digit of the classifier or of the reference.
 """
 
 from __future__ import annotations
@@ -35,18 +45,22 @@ class MNISTTestSplitWarning(UserWarning):
 
 @dataclass(frozen=True)
 class LabeledImages:
-    """Images of shape (N, C, H, W) scaled to [-1, 1], their integer labels, and where they came from."""
+    """Images of shape (N, C, H, W) scaled to [-1, 1], their integer labels, and where they came from: the split, and
+    for part of the test split the role of its digits (:func:`digit_roles`)."""
 
     images: Tensor
     labels: Tensor
     split: str
     root: Path
+    role: str | None = None
 
     def __len__(self) -> int:
         return len(self.images)
 
     def __repr__(self) -> str:
-        return f"LabeledImages({len(self)} images {tuple(self.images.shape[1:])}, split={self.split!r}, root={str(self.root)!r})"
+        role = "" if self.role is None else f", role={self.role!r}"
+        return (f"LabeledImages({len(self)} images {tuple(self.images.shape[1:])}, split={self.split!r}{role}, "
+                f"root={str(self.root)!r})")
 
 
 def default_data_root() -> Path:
@@ -60,6 +74,9 @@ def default_data_root() -> Path:
 
 
 SPLITS = tuple(FILES)
+TEST_SPLIT_SIZE = 10_000
+ROLE_SIZES = {"classifier": 3_000, "reference": 2_000, "gan": 5_000}  # disjoint parts of the test split
+ROLE_SEED = 0
 
 # a download that failed is not tried again in the same process (offline, each try costs seconds of DNS timeouts)
 _failed_downloads: dict[Path, str] = {}
@@ -125,8 +142,31 @@ def load_mnist_split(split: str, root: str | Path | None = None, download: bool 
     return _read_split(raw, split, root)
 
 
+def digit_roles() -> dict[str, Tensor]:
+    """The indices into MNIST's test split of each role's digits (sorted, disjoint, covering the split once)."""
+    order = torch.randperm(TEST_SPLIT_SIZE, generator=torch.Generator().manual_seed(ROLE_SEED))
+    roles, start = {}, 0
+    for role, size in ROLE_SIZES.items():
+        roles[role] = order[start : start + size].sort().values
+        start += size
+    return roles
+
+
+def load_mnist_role(role: str, root: str | Path | None = None, download: bool = True) -> LabeledImages:
+    """The test-split digits of one role: ``"classifier"``, ``"reference"`` or ``"gan"`` (see the module's docstring)."""
+    if role not in ROLE_SIZES:
+        raise ValueError(f"role must be one of {tuple(ROLE_SIZES)}, got {role!r}")
+    test = load_mnist_split("test", root, download)
+    if len(test) != TEST_SPLIT_SIZE:
+        raise ValueError(f"MNIST's test split in {test.root} has {len(test)} digits, not {TEST_SPLIT_SIZE}: the files "
+                         f"are not MNIST's; download them again from {SOURCE}")
+    index = digit_roles()[role]
+    return LabeledImages(test.images[index], test.labels[index], "test", test.root, role)
+
+
 def load_mnist(root: str | Path | None = None, download: bool = True) -> LabeledImages:
-    """MNIST's training split in [-1, 1]; offline with only the test split on disk, the test split, with a warning.
+    """The digits a GAN trains on, in [-1, 1]: MNIST's training split; offline with only the test split on disk, the
+    5,000 test digits of the ``"gan"`` role (:func:`digit_roles`), with a warning.
 
     Downloads go through torchvision (all four files, checked against its MD5 sums); a download that failed is not
     tried again in the same process. Raises ``FileNotFoundError`` naming the files, the folder and where to get them
@@ -141,10 +181,11 @@ def load_mnist(root: str | Path | None = None, download: bool = True) -> Labeled
         return _read_split(raw, "train", root)
     if _present(raw, "test"):
         warnings.warn(
-            f"MNIST's training split is not in {raw} ({failure}). Using the 10,000-digit TEST split for training "
-            f"instead: results are not comparable with models trained on the 60,000 training digits.",
+            f"MNIST's training split is not in {raw} ({failure}). Training on {ROLE_SIZES['gan']:,} digits of the "
+            f"TEST split instead (its other digits train the course's classifier and are the metrics' reference): "
+            f"results are not comparable with models trained on the 60,000 training digits.",
             MNISTTestSplitWarning,
             stacklevel=2,
         )
-        return _read_split(raw, "test", root)
+        return load_mnist_role("gan", root, download=False)
     raise _missing(raw, failure, "MNIST files")

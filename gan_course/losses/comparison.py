@@ -128,16 +128,18 @@ class ComparisonTable:
             kl = self.summary(name, "reverse_kl")
             finished = sum(run.coverage is not None for run in runs)
             count = f"{finished}/{len(runs)}" + ("" if finished == len(runs) else " (others diverged)")
-            kl_text = f"{kl[0]:.3f} ± {kl[1]:.3f}"
-            if kl[2] < finished:
+            kl_text = _spread(kl, ".3f")
+            if 0 < kl[2] < finished:
                 kl_text += f" ({kl[2]} of {finished} runs: the others have no high-quality sample)"
-            rows.append([name, f"{modes[0]:.1f} ± {modes[1]:.1f} / {self.n_modes}",
-                         f"{100 * quality[0]:.1f} ± {100 * quality[1]:.1f} %", kl_text, count])
+            elif kl[2] == 0 and finished:
+                kl_text += " (no run has a high-quality sample)"
+            rows.append([name, f"{_spread(modes, '.1f')} / {self.n_modes}", f"{_spread(quality, '.1f', 100)} %",
+                         kl_text, count])
         return rows
 
     def caption(self) -> str:
-        return (f"{self.dataset}: {self.steps} steps, seeds {', '.join(map(str, self.seeds))}; "
-                f"mean ± std over runs")
+        spread = "mean ± std over runs" if len(self.seeds) > 1 else "one run per loss"
+        return f"{self.dataset}: {self.steps} steps, seeds {', '.join(map(str, self.seeds))}; {spread}"
 
     def __str__(self) -> str:
         rows = self.rows()
@@ -156,6 +158,17 @@ class ComparisonTable:
         rows = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in body)
         return (f"<table><caption>{html.escape(self.caption())}</caption><thead><tr>{head}</tr></thead>"
                 f"<tbody>{rows}</tbody></table>")
+
+
+def _spread(summary: tuple[float, float, int], spec: str, scale: float = 1.0) -> str:
+    """``mean ± std`` of a :meth:`ComparisonTable.summary` over several runs; the value alone for one run (a spread of
+    one run is not zero, it is unknown); "undefined" when no run counts."""
+    mean, std, count = summary
+    if count == 0:
+        return "undefined"
+    if count == 1:
+        return format(scale * mean, spec)
+    return f"{format(scale * mean, spec)} ± {format(scale * std, spec)}"
 
 
 def _mixture(dataset: str | GaussianMixture2D) -> tuple[str, GaussianMixture2D]:
@@ -246,7 +259,8 @@ def compare_losses(
     the CPU's threads: the runs are independent, so a laptop with eight cores finishes a table several times faster.
     ``workers="auto"`` takes one worker per CPU core (at most one per run) on the CPU, and 1 on an accelerator.
     Every run seeds itself, so the table is the same as with ``workers=1`` up to the floating-point effects of a
-    different thread count.
+    different thread count. Runs with more discriminator steps per generator step (the longest) start first, so that
+    the workers finish at about the same time; the table keeps the order of ``entries`` and ``seeds``.
     """
     if not entries or not all(isinstance(setup, LossSetup) for setup in entries.values()):
         raise ValueError("entries must be a non-empty dict of name -> LossSetup, e.g. {'LSGAN': LossSetup(LSGAN())}")
@@ -263,7 +277,9 @@ def compare_losses(
                          f"device runs one training at a time) or pass device='cpu'")
     name, mixture = _mixture(dataset)
     table = ComparisonTable(name, len(mixture.modes), steps, seeds, mixture=mixture)
-    jobs = [(entry, setup, seed) for entry, setup in entries.items() for seed in seeds]
+    # the runs with most discriminator steps per generator step, the longest, start first: the last to finish are short
+    jobs = sorted(((entry, setup, seed) for entry, setup in entries.items() for seed in seeds),
+                  key=lambda job: -job[1].objective.d_steps)
     run = partial(_measured_run, mixture=mixture, steps=steps, batch_size=batch_size, latent_dim=latent_dim,
                   hidden=tuple(hidden), n_samples=n_samples, device=device)
     bar = progress_bar(len(jobs), f"comparing on {name}", "run", enabled=progress)

@@ -14,9 +14,8 @@ import math
 import torch
 from torch import Tensor, nn
 
+from gan_course.batch_statistics import BATCH_NORMS
 from gan_course.losses.objective import Objective, StepContext, Terms, output_means
-
-BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
 
 
 def wasserstein_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:

@@ -8,7 +8,10 @@
 * :mod:`~gan_course.metrics.frechet` — the Fréchet distance, and the Fréchet classifier distance of MNIST digits.
 * :mod:`~gan_course.metrics.classes` — the class histogram of generated digits, and label accuracy.
 * :mod:`~gan_course.metrics.linear_probe` — the discriminator as a feature extractor: a linear classifier on few labels.
+* :mod:`~gan_course.metrics.memorisation` — D's verdict on seen and unseen digits, and samples' nearest digits.
 * :mod:`~gan_course.metrics.parzen` — the Parzen-window log-likelihood estimate (and why not to trust it).
+* :mod:`~gan_course.metrics.protocol` — the one protocol that scores every MNIST model of the book.
+* :mod:`~gan_course.metrics.classifier` — the MNIST classifier, the instrument of the image metrics.
 """
 
 from gan_course.metrics.classes import ClassHistogram, LabelAccuracy, class_histogram, label_accuracy
@@ -21,18 +24,23 @@ from gan_course.metrics.frechet import (
     gaussian_statistics,
 )
 from gan_course.metrics.linear_probe import ProbeResult, discriminator_features, labelled_subset, linear_probe
+from gan_course.metrics.memorisation import discriminator_probabilities, nearest_distances
 from gan_course.metrics.modes import ModeCoverage, mode_coverage
 from gan_course.metrics.parzen import parzen_bandwidth, parzen_log_likelihood
+from gan_course.metrics.protocol import MNISTEvaluation, MNISTScore
 
 __all__ = [
     "ClassHistogram",
     "FeatureStatistics",
     "LabelAccuracy",
+    "MNISTEvaluation",
+    "MNISTScore",
     "ModeCoverage",
     "ProbeResult",
     "class_histogram",
     "classifier_statistics",
     "discriminator_features",
+    "discriminator_probabilities",
     "frechet_classifier_distance",
     "frechet_distance",
     "gaussian_statistics",
@@ -41,6 +49,7 @@ __all__ = [
     "labelled_subset",
     "linear_probe",
     "mode_coverage",
+    "nearest_distances",
     "parzen_bandwidth",
     "parzen_log_likelihood",
 ]

@@ -10,10 +10,11 @@ Its weights ship with the package (``gan_course/metrics/weights/mnist_classifier
     python -m gan_course.metrics.classifier --out gan_course/metrics/weights/mnist_classifier.pt
     python -m gan_course.metrics.classifier --evaluate gan_course/metrics/weights/mnist_classifier.pt
 
-Which digits it was trained on is stored in the weights file. With MNIST's training split on disk it trains on the
-60,000 training digits and holds out the whole test split; with only the test split (as where this course's outputs
-are made) it trains on a seeded subset of the test split and holds out the rest. Either way the held-out digits are
-indices into the test split, so :func:`heldout_digits` rebuilds them from any machine that has the test split.
+It trains on the 3,000 test-split digits of the ``"classifier"`` role and is checked on the 2,000 of the
+``"reference"`` role (:func:`gan_course.data.digit_roles`), whether or not the training split is on disk: the
+GANs train on other digits (the training split, or the test split's ``"gan"`` role), so no digit the instrument learnt
+from is generated or scored against. The roles it used are stored in the weights file, and
+:func:`load_mnist_classifier` refuses weights made with other roles.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import argparse
 import functools
 import math
 import time
-import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gan_course.data.mnist import LabeledImages, MNISTTestSplitWarning, default_data_root, load_mnist, load_mnist_split
+from gan_course.data.mnist import ROLE_SEED, ROLE_SIZES, LabeledImages, load_mnist_role
 from gan_course.device import default_device
 from gan_course.eval_mode import eval_mode
 from gan_course.progress import progress_bar
@@ -101,34 +101,9 @@ def augment(images: Tensor, generator: torch.Generator, degrees: float = 10.0, s
     return F.grid_sample(images + 1, grid, mode="bilinear", padding_mode="zeros", align_corners=False) - 1
 
 
-def split_digits(root: str | Path | None = None, heldout: int = 2000, seed: int = 0,
-                 download: bool = True) -> tuple[LabeledImages, Tensor]:
-    """The classifier's training digits, and the indices of its held-out digits in MNIST's test split.
-
-    With the training split available: all 60,000 training digits, and every test digit held out. With only the test
-    split: a permutation of the 10,000 test digits seeded with ``seed``; the last ``heldout`` are held out and the rest
-    are returned for training.
-    """
-    root = Path(root).expanduser() if root is not None else default_data_root()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MNISTTestSplitWarning)
-        data = load_mnist(root, download=download)
-    if data.split == "train":
-        return data, torch.arange(10_000)
-    if not 0 < heldout < len(data):
-        raise ValueError(f"heldout must be between 1 and {len(data) - 1} digits, got {heldout}")
-    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
-    train, held = order[:-heldout].sort().values, order[-heldout:].sort().values
-    return LabeledImages(data.images[train], data.labels[train], "test", data.root), held
-
-
-def heldout_digits(meta: dict[str, Any], root: str | Path | None = None) -> LabeledImages:
-    """The digits a classifier with metadata ``meta`` (``classifier.meta``) did not train on, from the test split."""
-    if "heldout_indices" not in meta:
-        raise ValueError("meta has no 'heldout_indices': pass the .meta of a classifier saved by this module")
-    test = load_mnist_split("test", root)
-    index = meta["heldout_indices"].long()
-    return LabeledImages(test.images[index], test.labels[index], "test (held out)", test.root)
+def heldout_digits(root: str | Path | None = None) -> LabeledImages:
+    """The digits the classifier is checked on: the test split's ``"reference"`` role, which it never trained on."""
+    return load_mnist_role("reference", root)
 
 
 @torch.no_grad()
@@ -147,10 +122,9 @@ def accuracy(classifier: MNISTClassifier, digits: LabeledImages, batch_size: int
 
 def train_mnist_classifier(
     root: str | Path | None = None,
-    epochs: int = 12,
+    epochs: int = 30,
     batch_size: int = 64,
     lr: float = 3e-3,
-    heldout: int = 2000,
     seed: int = 0,
     device: torch.device | None = None,
     download: bool = True,
@@ -159,13 +133,13 @@ def train_mnist_classifier(
     """Train :class:`MNISTClassifier` with augmentation (:func:`augment`), AdamW and a one-cycle learning rate.
 
     Deterministic for a ``seed`` on the CPU. The returned classifier is in eval mode; its ``meta`` records the
-    split it trained on, the held-out indices into the test split, the settings and the held-out accuracy.
+    roles of the digits it trained and was checked on, the settings and the held-out accuracy.
     """
     if epochs < 1 or batch_size < 1 or not lr > 0:
         raise ValueError(f"need epochs >= 1, batch_size >= 1 and lr > 0; got {epochs}, {batch_size}, {lr}")
     started = time.perf_counter()
     device = device or default_device()
-    train, held = split_digits(root, heldout, seed, download)
+    train = load_mnist_role("classifier", root, download)
     generator = seed_everything(seed)
     classifier = MNISTClassifier().to(device)
     optimizer = torch.optim.AdamW(classifier.parameters(), lr=lr, weight_decay=1e-4)
@@ -188,17 +162,18 @@ def train_mnist_classifier(
     bar.close()
     classifier.eval()
     classifier.meta = {
-        "train_split": train.split,
+        "train_role": "classifier",
         "n_train": len(train),
-        "heldout_split": "test",
-        "heldout_indices": held.to(torch.int16),
+        "heldout_role": "reference",
+        "role_seed": ROLE_SEED,
+        "role_sizes": dict(ROLE_SIZES),
         "seed": seed,
         "epochs": epochs,
         "batch_size": batch_size,
         "lr": lr,
         "torch_version": str(torch.__version__),
     }
-    classifier.meta["heldout_accuracy"] = accuracy(classifier, heldout_digits(classifier.meta, train.root))
+    classifier.meta["heldout_accuracy"] = accuracy(classifier, heldout_digits(train.root))
     classifier.meta["training_seconds"] = round(time.perf_counter() - started, 1)
     return classifier
 
@@ -224,9 +199,16 @@ def load_mnist_classifier(path: str | Path | None = None, device: torch.device |
             raise FileNotFoundError(f"no classifier weights at {path}; train them with "
                                     f"`python -m gan_course.metrics.classifier --out {path}`")
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    meta = dict(checkpoint["meta"])
+    if meta.get("role_seed") != ROLE_SEED or meta.get("role_sizes") != ROLE_SIZES:
+        raise ValueError(
+            f"the classifier weights {path or WEIGHTS} were trained on other digits than the course's roles "
+            f"(role seed {ROLE_SEED}, sizes {ROLE_SIZES}; the file says {meta.get('role_seed')}, "
+            f"{meta.get('role_sizes')}): retrain them with `python -m gan_course.metrics.classifier --out <file>`"
+        )
     classifier = MNISTClassifier()
     classifier.load_state_dict(checkpoint["state_dict"])
-    classifier.meta = dict(checkpoint["meta"])
+    classifier.meta = meta
     return classifier.to(device or default_device()).eval()
 
 
@@ -248,21 +230,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     action.add_argument("--out", type=Path, help="train and write the weights to this file")
     action.add_argument("--evaluate", type=Path, help="print the held-out accuracy of the weights in this file")
     parser.add_argument("--root", type=Path, help="data root holding MNIST/raw (default: gan_course's data folder)")
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.out is not None:
         classifier = train_mnist_classifier(args.root, epochs=args.epochs, seed=args.seed)
         save_classifier(classifier, args.out)
         meta = classifier.meta
-        print(f"trained on {meta['n_train']} digits of the {meta['train_split']} split in "
+        print(f"trained on the {meta['n_train']} test digits of the classifier role in "
               f"{meta['training_seconds']:.0f} s; wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
     else:
         classifier = load_mnist_classifier(args.evaluate)
         meta = classifier.meta
-    digits = heldout_digits(meta, args.root)
-    print(f"held-out accuracy: {accuracy(classifier, digits):.2%} on {len(digits)} digits of the test split "
-          f"it did not train on")
+    digits = heldout_digits(args.root)
+    print(f"held-out accuracy: {accuracy(classifier, digits):.2%} on the {len(digits)} reference digits of the test "
+          f"split (it did not train on them)")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gan_course.batch_statistics import batch_statistics
 from gan_course.eval_mode import eval_mode
 
 ACTIVATIONS = (nn.ReLU, nn.LeakyReLU)
@@ -40,14 +41,21 @@ class ProbeResult:
                 f"ridge weight {self.weight_decay:g})")
 
 
-def discriminator_features(discriminator: nn.Module, images: Tensor, grid: int = 4, batch_size: int = 500) -> Tensor:
+def discriminator_features(discriminator: nn.Module, images: Tensor, grid: int = 4, batch_size: int = 500,
+                           batch_norm: str = "running") -> Tensor:
     """Every activation layer's output of ``discriminator`` on ``images``, max-pooled to ``grid`` x ``grid`` and
-    concatenated (Radford et al. 2016, Section 5.1): shape (N, sum of channels x grid²), on the CPU."""
+    concatenated (Radford et al. 2016, Section 5.1): shape (N, sum of channels x grid²), on the CPU.
+
+    ``batch_norm="running"`` computes them in eval mode (batch norm on its running statistics); ``"batch"`` on
+    batches of ``batch_size`` real digits with batch norm on each batch's statistics, the way D saw real digits in
+    training (:mod:`gan_course.batch_statistics`; pass the training batch size). Neither changes D."""
     layers = [module for module in discriminator.modules() if isinstance(module, ACTIVATIONS)]
     if not layers:
         raise ValueError("the discriminator has no ReLU or LeakyReLU layers whose outputs could serve as features")
     if grid < 1:
         raise ValueError(f"grid must be a positive integer, got {grid}")
+    if batch_norm not in ("running", "batch"):
+        raise ValueError(f"batch_norm must be 'running' (eval mode) or 'batch' (batch statistics), got {batch_norm!r}")
     device = next(discriminator.parameters()).device
     captured: list[Tensor] = []
     hooks = [
@@ -56,7 +64,7 @@ def discriminator_features(discriminator: nn.Module, images: Tensor, grid: int =
     ]
     features = []
     try:
-        with torch.no_grad(), eval_mode(discriminator):
+        with torch.no_grad(), (eval_mode if batch_norm == "running" else batch_statistics)(discriminator):
             for batch in images.split(batch_size):
                 captured.clear()
                 discriminator(batch.to(device))

@@ -1,0 +1,100 @@
+r"""One evaluation protocol for every MNIST model of the book, so that numbers from different chapters stand side by
+side.
+
+:class:`MNISTEvaluation` fixes everything a score depends on:
+
+* the **reference**: the 2,000 test digits of the ``"reference"`` role (:func:`gan_course.data.digit_roles`),
+  which no GAN trains on and the classifier never saw;
+* the **instrument**: the course's classifier (:mod:`gan_course.metrics.classifier`), trained on the 3,000 digits of
+  the ``"classifier"`` role;
+* the **samples**: $n = 2{,}000$ draws of the model — as many as the reference has digits — with the seed 0, from the
+  prior the model was trained with;
+* the **numbers**: the Fréchet classifier distance (:func:`~gan_course.metrics.frechet_classifier_distance`) and the
+  class histogram (:func:`~gan_course.metrics.class_histogram`) of the same samples; for a conditional generator,
+  its label accuracy on $n / 10$ samples per label.
+
+The **floor** (:meth:`MNISTEvaluation.floor`) is the score of $n$ real digits that are not the reference — the digits
+a GAN trains on: what a generator that copied its training data would score. The Fréchet distance is biased upwards
+at small $n$ (the measuring chapter shows by how much), so a score means something only next to scores at the same
+$n$ against the same reference, which is what the protocol guarantees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from gan_course.data.mnist import ROLE_SIZES, load_mnist_role
+from gan_course.eval_mode import eval_mode
+from gan_course.latent.priors import Prior
+from gan_course.metrics.classes import N_CLASSES, ClassHistogram, LabelAccuracy, label_accuracy
+from gan_course.metrics.classifier import IMAGE_SHAPE, shipped_classifier
+from gan_course.metrics.frechet import FeatureStatistics, classifier_statistics, frechet_distance, gaussian_statistics
+from gan_course.metrics.samples import Source, batches, check_images
+
+N_SAMPLES = ROLE_SIZES["reference"]  # 2,000: generated samples per score, as many as the reference digits
+SEED = 0
+
+
+@dataclass(frozen=True)
+class MNISTScore:
+    """A model's score under the protocol: its Fréchet classifier distance and class histogram, on ``n`` samples."""
+
+    fcd: float
+    histogram: ClassHistogram
+    n: int
+
+    def __str__(self) -> str:
+        return f"Fréchet classifier distance {self.fcd:6.2f} · {self.histogram}"
+
+
+class MNISTEvaluation:
+    """The course's protocol for MNIST models (see the module's docstring); build it once and call it on a model.
+
+    ``evaluation(generator, prior=None)`` scores a generator module (drawn from ``prior``, by default
+    ``Normal(generator.latent_dim)``), a sampling function ``sample(n)``, or a tensor of at least ``n`` digits.
+    """
+
+    n = N_SAMPLES
+    seed = SEED
+
+    def __init__(self, root: str | Path | None = None, device: torch.device | None = None):
+        self.reference = load_mnist_role("reference", root)
+        self.classifier = shipped_classifier(device)
+        self.statistics: FeatureStatistics = classifier_statistics(self.reference.images, self.classifier,
+                                                                   progress=False)
+
+    def __call__(self, samples: Source, prior: Prior | None = None, progress: bool | None = None) -> MNISTScore:
+        """The Fréchet classifier distance to the reference and the class histogram, of the same ``n`` samples."""
+        if isinstance(samples, Tensor):
+            if len(samples) < self.n:
+                raise ValueError(f"the protocol scores {self.n} samples; got a tensor of {len(samples)}")
+            samples = samples[: self.n]
+        where = next(self.classifier.parameters()).device
+        features, counts = [], torch.zeros(N_CLASSES, dtype=torch.int64)
+        with torch.no_grad(), eval_mode(self.classifier):
+            for batch in batches(samples, self.n, 500, self.seed, prior, progress, desc="MNIST score"):
+                hidden = self.classifier.features(check_images(batch, IMAGE_SHAPE).to(where))
+                features.append(hidden.double().cpu())
+                counts += torch.bincount(self.classifier.head(hidden).argmax(1).cpu(), minlength=N_CLASSES)
+        generated = gaussian_statistics(torch.cat(features))
+        fcd = frechet_distance(self.statistics.mean, self.statistics.covariance, generated.mean, generated.covariance)
+        return MNISTScore(fcd, ClassHistogram(tuple(counts.tolist())), self.n)
+
+    def floor(self, real_digits: Tensor) -> MNISTScore:
+        """The score of ``n`` real digits that are not the reference (e.g. the GAN's training digits): the floor."""
+        return self(real_digits)
+
+    def label_accuracy(self, generator: Source, prior: Prior | None = None,
+                       progress: bool | None = None) -> LabelAccuracy:
+        """A conditional generator's label accuracy on ``n / 10`` samples of each label, seeded as the scores are."""
+        return label_accuracy(generator, classifier=self.classifier, n_per_class=self.n // N_CLASSES, seed=self.seed,
+                              prior=prior, progress=progress)
+
+    def __repr__(self) -> str:
+        return (f"MNISTEvaluation(n={self.n} samples with seed {self.seed}; reference: the {len(self.reference)} "
+                f"'reference' digits of the test split; instrument: the course's classifier, trained on the "
+                f"{self.classifier.meta['n_train']} 'classifier' digits)")
