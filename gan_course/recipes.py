@@ -16,9 +16,23 @@ from torch import Tensor
 from gan_course.data import TensorStream
 from gan_course.device import default_device
 from gan_course.latent import Normal, Prior
-from gan_course.losses import NonSaturating, Objective
-from gan_course.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
-from gan_course.training import GANTrainer
+from gan_course.losses import WGANGP, NonSaturating, Objective
+from gan_course.models import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    ProGANDiscriminator,
+    ProGANGenerator,
+)
+from gan_course.training import (
+    AlternatingStep,
+    GANTrainer,
+    GeneratorEMA,
+    ProgressiveGrowing,
+    ProgressiveReals,
+    ProgressiveSchedule,
+)
 
 
 def mlp_trainer(
@@ -94,5 +108,61 @@ def dcgan_trainer(
         TensorStream(images, batch_size, seed),
         objective or NonSaturating(),
         prior or Normal(latent_dim),
+        **trainer_options,
+    )
+
+
+def progan_trainer(
+    images: Tensor,
+    schedule: ProgressiveSchedule,
+    fmap_base: int = 8192,
+    fmap_max: int = 512,
+    equalized_lr: bool = True,
+    pixel_norm: bool = True,
+    mbstd_group_size: int = 4,
+    ema_beta: float = 0.999,
+    seed: int = 0,
+    device: torch.device | None = None,
+    hooks: Sequence[Any] = (),
+    **trainer_options: Any,
+) -> GANTrainer:
+    r"""ProGAN as Karras et al. (2018) train it (their ``config.py`` and ``train.py``): the progressively grown
+    networks (:class:`~gan_course.models.ProGANGenerator`, :class:`~gan_course.models.ProGANDiscriminator`),
+    WGAN-GP with $\lambda = 10$ and the drift term $0.001\,D(x)^2$, one D step per G step, Adam($10^{-3}$,
+    $\beta = (0, 0.99)$, $\epsilon = 10^{-8}$) for both networks with its state reset when the resolution changes,
+    the ``schedule`` by real images shown (:class:`~gan_course.training.ProgressiveSchedule`), the faded reals, and an
+    exponential moving average of G with decay ``ema_beta`` (a :class:`~gan_course.training.GeneratorEMA` hook;
+    :func:`~gan_course.training.ema_of` finds it, and its ``generator`` is the one to sample and score).
+
+    ``images`` (N, C, S, S) in [-1, 1] with S the schedule's image size (pad MNIST with
+    :func:`~gan_course.data.pad_images`); the data order is seeded with ``seed``. ``fmap_base`` and ``fmap_max`` set
+    the widths (the paper's are the defaults); ``equalized_lr``, ``pixel_norm`` and ``mbstd_group_size`` (0: none)
+    switch the paper's features off one at a time for an ablation; a schedule with ``transition_kimg=0`` grows
+    without fading. Further ``hooks`` run after the EMA's.
+    """
+    if images.ndim != 4 or tuple(images.shape[-2:]) != (schedule.image_size, schedule.image_size):
+        raise ValueError(f"images must have shape (N, C, {schedule.image_size}, {schedule.image_size}), the schedule's "
+                         f"image size, got {tuple(images.shape)}; pad them with gan_course.data.pad_images")
+    low, high = float(images.min()), float(images.max())
+    if low < -1 or high > 1:
+        raise ValueError(f"images must lie in [-1, 1], got values in [{low:.3g}, {high:.3g}]: scale pixels in [0, 1] "
+                         f"with x * 2 - 1")
+    device = device or default_device()
+    size, channels = schedule.image_size, images.shape[1]
+    generator = ProGANGenerator(size, channels, fmap_base=fmap_base, fmap_max=fmap_max, equalized_lr=equalized_lr,
+                                pixel_norm=pixel_norm).to(device)
+    discriminator = ProGANDiscriminator(size, channels, fmap_base=fmap_base, fmap_max=fmap_max,
+                                        mbstd_group_size=mbstd_group_size, equalized_lr=equalized_lr).to(device)
+    adam = dict(lr=1e-3, betas=(0.0, 0.99), eps=1e-8)
+    return GANTrainer(
+        generator,
+        discriminator,
+        torch.optim.Adam(generator.parameters(), **adam),
+        torch.optim.Adam(discriminator.parameters(), **adam),
+        ProgressiveReals(TensorStream(images, schedule(0).minibatch, seed)),
+        WGANGP(lam=10.0, drift=0.001),
+        Normal(generator.latent_dim),
+        step=AlternatingStep(d_steps=1),
+        hooks=[GeneratorEMA(ema_beta), ProgressiveGrowing(schedule), *hooks],
         **trainer_options,
     )

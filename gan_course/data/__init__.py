@@ -10,10 +10,12 @@ from gan_course.data.mnist import (
     load_mnist_split,
     digit_roles,
 )
+from gan_course.data.padding import Cropped, pad_images
 from gan_course.data.streams import SamplerStream, TensorStream
 from gan_course.data.toy import GaussianMixture1D, GaussianMixture2D, SwissRoll, gaussian_1d, grid, ring
 
 __all__ = [
+    "Cropped",
     "GaussianMixture1D",
     "GaussianMixture2D",
     "LabeledImages",
@@ -28,6 +30,7 @@ __all__ = [
     "load_mnist",
     "load_mnist_role",
     "load_mnist_split",
+    "pad_images",
     "ring",
     "digit_roles",
 ]

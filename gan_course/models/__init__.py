@@ -8,6 +8,16 @@ from gan_course.models.conditional import (
 )
 from gan_course.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan_course.models.mlp import MLPDiscriminator, MLPGenerator
+from gan_course.models.progan import (
+    EqualizedConv2d,
+    EqualizedLinear,
+    MinibatchStdDev,
+    PixelNorm,
+    ProGANDiscriminator,
+    ProGANGenerator,
+    feature_rms,
+    relative_adam_step,
+)
 
 __all__ = [
     "ConditionalDCGANDiscriminator",
@@ -16,6 +26,14 @@ __all__ = [
     "ConditionalMLPGenerator",
     "DCGANDiscriminator",
     "DCGANGenerator",
+    "EqualizedConv2d",
+    "EqualizedLinear",
     "MLPDiscriminator",
     "MLPGenerator",
+    "MinibatchStdDev",
+    "PixelNorm",
+    "ProGANDiscriminator",
+    "ProGANGenerator",
+    "feature_rms",
+    "relative_adam_step",
 ]

@@ -6,14 +6,24 @@
   :class:`Step` protocol for models that need their own.
 * :mod:`~gan_course.training.hooks` — :class:`Hook` and the standard ones: :class:`DivergenceGuard`,
   :class:`ProgressBar`, :class:`Snapshots`, :class:`Checkpoint`.
+* :mod:`~gan_course.training.progressive` — progressive growing (Karras et al. 2018): :class:`ProgressiveSchedule`,
+  :func:`fade_reals`, :class:`ProgressiveReals` and the hook :class:`ProgressiveGrowing`.
+* :mod:`~gan_course.training.ema` — :class:`GeneratorEMA`, an exponential moving average of G's weights.
 * :mod:`~gan_course.training.history` — :class:`History`, every recorded scalar by name.
 * :mod:`~gan_course.training.acceleration` — :class:`Acceleration`: channels-last, mixed precision, compilation.
 * :mod:`~gan_course.training.figures` — :func:`plot_history` and :func:`plot_snapshots`.
 """
 
 from gan_course.training.acceleration import Acceleration
+from gan_course.training.ema import GeneratorEMA, ema_of
 from gan_course.training.history import History
 from gan_course.training.hooks import Checkpoint, DivergenceGuard, Hook, ProgressBar, Snapshots, TrainingDiverged
+from gan_course.training.progressive import (
+    ProgressiveGrowing,
+    ProgressiveReals,
+    ProgressiveSchedule,
+    fade_reals,
+)
 from gan_course.training.steps import AlternatingStep, Step, frozen
 from gan_course.training.trainer import GANTrainer
 
@@ -23,11 +33,17 @@ __all__ = [
     "Checkpoint",
     "DivergenceGuard",
     "GANTrainer",
+    "GeneratorEMA",
+    "ema_of",
     "History",
     "Hook",
     "ProgressBar",
+    "ProgressiveGrowing",
+    "ProgressiveReals",
+    "ProgressiveSchedule",
     "Snapshots",
     "Step",
     "TrainingDiverged",
+    "fade_reals",
     "frozen",
 ]
