@@ -46,6 +46,7 @@ def test_padding_centres_the_digits_on_background_and_cropping_undoes_it():
     cropped = Cropped(generator, 28)
     z = torch.randn(3, 784)
     assert torch.equal(cropped(z), z.view(-1, 1, 28, 28))
+    assert torch.equal(Cropped(generator, 28, clamp=True)(3 * z), (3 * z).clamp(-1, 1).view(-1, 1, 28, 28))
     with pytest.raises(ValueError, match="smaller size"):
         pad_images(images, 16)
     with pytest.raises(ValueError, match="square images"):
@@ -73,9 +74,13 @@ def test_the_recipe_has_the_papers_settings_and_each_ablation_is_one_argument():
         progan_trainer(digits(), schedule, **SMALL)
     with pytest.raises(ValueError, match=r"\[-1, 1\]"):
         progan_trainer(pad_images(digits(), 32) * 3, schedule, **SMALL)
-    with pytest.raises(ValueError, match="not one"):
-        trainer.hooks = [h for h in trainer.hooks if not isinstance(h, GeneratorEMA)]
+    second = GeneratorEMA(0.9)
+    trainer.hooks.append(second)
+    assert ema_of(trainer, 0.9) is second and ema_of(trainer, 0.999).beta == 0.999
+    with pytest.raises(ValueError, match="2 GeneratorEMA hooks, not one"):
         ema_of(trainer)
+    with pytest.raises(ValueError, match="0 GeneratorEMA hooks of decay 0.5"):
+        ema_of(trainer, 0.5)
 
 
 def test_a_small_run_grows_to_full_size_and_its_average_scores_cropped_digits():

@@ -31,16 +31,23 @@ def pad_images(images: Tensor, size: int, value: float = BACKGROUND) -> Tensor:
 
 class Cropped(nn.Module):
     """``generator`` with its square output cropped to the centre ``size`` × ``size`` (the inverse of
-    :func:`pad_images`); it keeps the generator's ``latent_dim``, so the metrics draw its noise as they would."""
+    :func:`pad_images`); it keeps the generator's ``latent_dim``, so the metrics draw its noise as they would.
 
-    def __init__(self, generator: nn.Module, size: int):
+    ``clamp=True`` also clips the values to the image range $[-1, 1]$, for a generator with a linear output such as
+    ProGAN's: its released code does the same when it turns samples into 8-bit images for viewing and for its
+    metrics (``misc.convert_to_uint8``). Without it, values outside the range reach the metrics, which refuse them.
+    """
+
+    def __init__(self, generator: nn.Module, size: int, clamp: bool = False):
         super().__init__()
         self.generator = generator
         self.size = size
+        self.clamp = clamp
         if hasattr(generator, "latent_dim"):
             self.latent_dim = generator.latent_dim
 
     def forward(self, z: Tensor) -> Tensor:
         images = self.generator(z)
         before, _ = margins(self.size, images.shape[-1])
-        return images[..., before : before + self.size, before : before + self.size]
+        images = images[..., before : before + self.size, before : before + self.size]
+        return images.clamp(-1.0, 1.0) if self.clamp else images

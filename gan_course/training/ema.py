@@ -70,9 +70,11 @@ class GeneratorEMA(Hook):
         return f"GeneratorEMA(beta={self.beta:g})"
 
 
-def ema_of(trainer: GANTrainer) -> GeneratorEMA:
-    """The trainer's :class:`GeneratorEMA` hook (its ``generator`` is the averaged G)."""
-    found = [hook for hook in trainer.hooks if isinstance(hook, GeneratorEMA)]
+def ema_of(trainer: GANTrainer, beta: float | None = None) -> GeneratorEMA:
+    """The trainer's :class:`GeneratorEMA` hook (its ``generator`` is the averaged G); the one of decay ``beta`` when
+    the trainer has several."""
+    found = [hook for hook in trainer.hooks if isinstance(hook, GeneratorEMA) and beta in (None, hook.beta)]
     if len(found) != 1:
-        raise ValueError(f"the trainer has {len(found)} GeneratorEMA hooks, not one: add GeneratorEMA() to its hooks")
+        wanted = "GeneratorEMA hooks" if beta is None else f"GeneratorEMA hooks of decay {beta:g}"
+        raise ValueError(f"the trainer has {len(found)} {wanted}, not one: add one to its hooks, or name its beta")
     return found[0]
