@@ -9,10 +9,16 @@ batch-norm layer normalises by the batch's own statistics, as in training, while
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from typing import Callable
+
 import torch
 from torch import nn
 
+from gan_course.eval_mode import eval_mode
+
 BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
+BATCH_NORM_MODES = ("batch", "running")
 
 
 class batch_statistics:
@@ -36,3 +42,12 @@ class batch_statistics:
                 buffer.copy_(saved)
         for layer, training in self.modes:
             layer.training = training
+
+
+def batch_norm_mode(batch_norm: str) -> Callable[[nn.Module], AbstractContextManager]:
+    """The context a measurement runs a network in: ``"batch"`` — :class:`batch_statistics`, as in training;
+    ``"running"`` — eval mode, batch norm on its running statistics."""
+    if batch_norm not in BATCH_NORM_MODES:
+        raise ValueError(f"batch_norm must be one of {BATCH_NORM_MODES} ('batch': each batch's statistics, as in "
+                         f"training; 'running': eval mode), got {batch_norm!r}")
+    return batch_statistics if batch_norm == "batch" else eval_mode

@@ -35,6 +35,14 @@ from gan_course.training import (
 )
 
 
+def check_range(images: Tensor, purpose: str = "") -> None:
+    """Refuse training images outside the networks' range [-1, 1], saying how to scale them."""
+    low, high = float(images.min()), float(images.max())
+    if low < -1 or high > 1:
+        raise ValueError(f"images must lie in [-1, 1]{purpose}, got values in [{low:.3g}, {high:.3g}]: scale pixels in "
+                         f"[0, 1] with x * 2 - 1")
+
+
 def mlp_trainer(
     data: Iterator[Tensor],
     sample_shape: Sequence[int],
@@ -91,10 +99,7 @@ def dcgan_trainer(
     """
     if images.ndim != 4 or images.shape[-1] != images.shape[-2]:
         raise ValueError(f"images must be a square batch (N, C, H, W), got shape {tuple(images.shape)}")
-    low, high = float(images.min()), float(images.max())
-    if low < -1 or high > 1:
-        raise ValueError(f"images must lie in [-1, 1] for the tanh generator, got values in [{low:.3g}, {high:.3g}]: "
-                         f"scale pixels in [0, 1] with x * 2 - 1")
+    check_range(images, " for the tanh generator")
     device = device or default_device()
     channels, size = images.shape[1], images.shape[-1]
     generator = DCGANGenerator(latent_dim, size, channels, width).to(device)
@@ -143,10 +148,7 @@ def progan_trainer(
     if images.ndim != 4 or tuple(images.shape[-2:]) != (schedule.image_size, schedule.image_size):
         raise ValueError(f"images must have shape (N, C, {schedule.image_size}, {schedule.image_size}), the schedule's "
                          f"image size, got {tuple(images.shape)}; pad them with gan_course.data.pad_images")
-    low, high = float(images.min()), float(images.max())
-    if low < -1 or high > 1:
-        raise ValueError(f"images must lie in [-1, 1], got values in [{low:.3g}, {high:.3g}]: scale pixels in [0, 1] "
-                         f"with x * 2 - 1")
+    check_range(images)
     device = device or default_device()
     size, channels = schedule.image_size, images.shape[1]
     generator = ProGANGenerator(size, channels, fmap_base=fmap_base, fmap_max=fmap_max, equalized_lr=equalized_lr,

@@ -21,8 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gan_course.batch_statistics import batch_statistics
-from gan_course.eval_mode import eval_mode
+from gan_course.batch_statistics import batch_norm_mode
 
 ACTIVATIONS = (nn.ReLU, nn.LeakyReLU)
 
@@ -54,8 +53,7 @@ def discriminator_features(discriminator: nn.Module, images: Tensor, grid: int =
         raise ValueError("the discriminator has no ReLU or LeakyReLU layers whose outputs could serve as features")
     if grid < 1:
         raise ValueError(f"grid must be a positive integer, got {grid}")
-    if batch_norm not in ("running", "batch"):
-        raise ValueError(f"batch_norm must be 'running' (eval mode) or 'batch' (batch statistics), got {batch_norm!r}")
+    mode = batch_norm_mode(batch_norm)
     device = next(discriminator.parameters()).device
     captured: list[Tensor] = []
     hooks = [
@@ -64,7 +62,7 @@ def discriminator_features(discriminator: nn.Module, images: Tensor, grid: int =
     ]
     features = []
     try:
-        with torch.no_grad(), (eval_mode if batch_norm == "running" else batch_statistics)(discriminator):
+        with torch.no_grad(), mode(discriminator):
             for batch in images.split(batch_size):
                 captured.clear()
                 discriminator(batch.to(device))

@@ -14,10 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from gan_course.batch_statistics import batch_statistics
-from gan_course.eval_mode import eval_mode
-
-BATCH_NORM_MODES = ("batch", "running")
+from gan_course.batch_statistics import batch_norm_mode
 
 
 def discriminator_probabilities(discriminator: nn.Module, images: Tensor, batch_size: int = 64,
@@ -27,14 +24,12 @@ def discriminator_probabilities(discriminator: nn.Module, images: Tensor, batch_
     ``batch_norm="batch"`` (the default) normalises each batch by its own statistics, as D saw real digits in
     training (use the training batch size); ``"running"`` uses eval mode's running statistics. Neither changes D.
     """
-    if batch_norm not in BATCH_NORM_MODES:
-        raise ValueError(f"batch_norm must be one of {BATCH_NORM_MODES}, got {batch_norm!r}")
+    mode = batch_norm_mode(batch_norm)
     minimum = 2 if batch_norm == "batch" else 1
     if not isinstance(batch_size, int) or batch_size < minimum:
         raise ValueError(f"batch_size must be an integer of at least {minimum} (batch statistics need two images), "
                          f"got {batch_size!r}")
     device = next(discriminator.parameters()).device
-    mode = batch_statistics if batch_norm == "batch" else eval_mode
     with torch.no_grad(), mode(discriminator):
         return torch.cat([torch.sigmoid(discriminator(batch.to(device))).cpu() for batch in images.split(batch_size)])
 
