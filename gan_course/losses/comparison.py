@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import html
 import math
-import multiprocessing
-import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import partial
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -37,9 +34,9 @@ from gan_course.latent import Normal
 from gan_course.losses.objective import Objective
 from gan_course.metrics.modes import ModeCoverage, mode_coverage
 from gan_course.models import MLPDiscriminator, MLPGenerator
-from gan_course.progress import progress_bar
 from gan_course.seed import seed_everything
 from gan_course.training import GANTrainer, TrainingDiverged
+from gan_course.training.parallel import run_parallel, worker_count
 
 DATASETS = {"ring": ring, "grid": grid}
 OPTIMIZERS = ("adam", "rmsprop")
@@ -223,11 +220,8 @@ def _measured_run(
     hidden: Sequence[int],
     n_samples: int,
     device: torch.device | None,
-    threads: int | None,
 ) -> Run:
     """Train one (loss, seed) and measure its generator; a diverged run is returned as such."""
-    if threads is not None:
-        torch.set_num_threads(threads)
     try:
         trainer = train_toy_gan(setup, mixture, seed, steps, batch_size, latent_dim, hidden, device)
     except TrainingDiverged as error:
@@ -268,13 +262,7 @@ def compare_losses(
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be a non-empty sequence of distinct integers, got {seeds}")
     device = default_device() if device is None else torch.device(device)
-    if workers == "auto":
-        workers = min(os.cpu_count() or 1, len(entries) * len(seeds)) if device.type == "cpu" else 1
-    if not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers (runs trained at once) must be a positive integer or 'auto', got {workers!r}")
-    if workers > 1 and device.type != "cpu":
-        raise ValueError(f"workers > 1 trains runs in parallel CPU processes; on {device.type} use workers=1 (one "
-                         f"device runs one training at a time) or pass device='cpu'")
+    workers = worker_count(workers, len(entries) * len(seeds), device)
     name, mixture = _mixture(dataset)
     table = ComparisonTable(name, len(mixture.modes), steps, seeds, mixture=mixture)
     # the runs with most discriminator steps per generator step, the longest, start first: the last to finish are short
@@ -282,33 +270,14 @@ def compare_losses(
                   key=lambda job: -job[1].objective.d_steps)
     run = partial(_measured_run, mixture=mixture, steps=steps, batch_size=batch_size, latent_dim=latent_dim,
                   hidden=tuple(hidden), n_samples=n_samples, device=device)
-    bar = progress_bar(len(jobs), f"comparing on {name}", "run", enabled=progress)
-    try:
-        if workers == 1:
-            runs = []
-            for entry, setup, seed in jobs:
-                runs.append(run(entry, setup, seed, threads=None))
-                bar.update()
-        else:
-            for entry, setup in entries.items():
-                try:
-                    pickle.dumps(setup)
-                except (pickle.PicklingError, AttributeError, TypeError) as error:
-                    raise ValueError(f"entry {entry!r} cannot be sent to a worker process ({error}); define its "
-                                     f"objective at module level (not in a function) or use workers=1") from None
-            workers = min(workers, len(jobs))  # no idle worker holds a share of the threads
-            threads = max(1, (os.cpu_count() or 1) // workers)
-            # fork keeps losses defined in a notebook cell usable in the workers (spawn would re-import __main__)
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = [pool.submit(run, entry, setup, seed, threads=threads) for entry, setup, seed in jobs]
-                for future in as_completed(futures):
-                    future.result()
-                    bar.update()
-                runs = [future.result() for future in futures]
-    finally:
-        bar.close()
+    if workers > 1:
+        for entry, setup in entries.items():
+            try:
+                pickle.dumps(setup)
+            except (pickle.PicklingError, AttributeError, TypeError) as error:
+                raise ValueError(f"entry {entry!r} cannot be sent to a worker process ({error}); define its "
+                                 f"objective at module level (not in a function) or use workers=1") from None
+    runs = run_parallel(run, jobs, workers, device, f"comparing on {name}", progress)
     for entry in entries:
         table.runs[entry] = [result for result in runs if result.name == entry]
     return table

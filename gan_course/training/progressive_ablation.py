@@ -1,0 +1,184 @@
+r"""Ablations of ProGAN: the paper's features switched off one at a time, each variant trained over several seeds
+with the same budget, every run scored with the course's MNIST protocol.
+
+Karras et al. (2018, Table 1) add their features one after another to a WGAN-GP baseline and report the sliced
+Wasserstein distance and MS-SSIM of each configuration. Here each variant removes one feature from the full recipe
+(:func:`~gan_course.recipes.progan_trainer`) and changes nothing else:
+
+* ``transition_kimg=0`` — no fade-in: the code's schedule with no transition phase, each new block switched on at
+  once (``TrainingSchedule`` in ``train.py`` takes this value as "no transition");
+* ``equalized_lr=False`` — He-initialised weights used as they are (the code's ``use_wscale=False``);
+* ``pixel_norm=False`` — no pixelwise feature normalization in G (``use_pixelnorm=False``);
+* ``mbstd_group_size=0`` — no minibatch standard deviation in D (``mbstd_group_size=0``);
+
+and every run keeps both generators, the trained one and its exponential moving average, so the average is compared
+with the raw G on the same runs. A run that diverges stays in the table as diverged.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Mapping, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from gan_course.data.padding import Cropped
+from gan_course.device import default_device
+from gan_course.metrics.protocol import MNISTEvaluation, MNISTScore
+from gan_course.models.progan import feature_rms
+from gan_course.recipes import progan_trainer
+from gan_course.seed import seed_everything
+from gan_course.training.ema import ema_of
+from gan_course.training.hooks import TrainingDiverged
+from gan_course.training.parallel import run_parallel
+from gan_course.training.progressive import ProgressiveSchedule
+
+SWITCHES = ("transition_kimg", "equalized_lr", "pixel_norm", "mbstd_group_size")
+"""The keys a variant may change: the schedule's transition and the recipe's three feature switches."""
+
+
+@dataclass
+class AblationRun:
+    """One trained variant: the raw and averaged generators (on the CPU), G's feature RMS by block on fixed latents
+    (:func:`~gan_course.models.feature_rms`), the images shown, or why it diverged."""
+
+    variant: str
+    seed: int
+    generator: nn.Module | None
+    average: nn.Module | None
+    rms: list[float] = field(default_factory=list)
+    images_shown: int = 0
+    diverged: str | None = None
+    scores: dict[str, MNISTScore] = field(default_factory=dict)
+
+
+def check_variant(name: str, change: Mapping[str, Any]) -> None:
+    """Refuse a variant that changes anything but :data:`SWITCHES`: an ablation changes one of the paper's features."""
+    unknown = sorted(set(change) - set(SWITCHES))
+    if unknown:
+        raise ValueError(f"variant {name!r} changes {unknown}, which an ablation cannot switch; use "
+                         f"{', '.join(SWITCHES)}")
+
+
+def train_variant(
+    variant: str,
+    change: Mapping[str, Any],
+    seed: int,
+    images: Tensor,
+    kimg: float,
+    minibatch: int,
+    fmap_base: int,
+    fmap_max: int,
+    ema_beta: float,
+    device: torch.device | None = None,
+) -> AblationRun:
+    """Train ProGAN with ``change`` applied (see :data:`SWITCHES`) from ``seed`` on ``images`` with a stabilise phase
+    of ``kimg`` thousand images per resolution, a transition as long (unless the change removes it) and the budget of
+    the full schedule: the first resolution, then a transition and a stabilisation for every doubling."""
+    check_variant(variant, change)
+    change = dict(change)
+    schedule = ProgressiveSchedule(images.shape[-1], training_kimg=kimg,
+                                   transition_kimg=change.pop("transition_kimg", kimg), minibatch_base=minibatch)
+    doublings = int(math.log2(images.shape[-1] // schedule.initial_resolution))
+    budget = kimg * (1 + 2 * doublings)
+    seed_everything(seed)
+    trainer = progan_trainer(images, schedule, fmap_base=fmap_base, fmap_max=fmap_max, ema_beta=ema_beta, seed=seed,
+                             device=device, **change)
+    try:
+        trainer.fit(schedule.iterations(budget))
+    except TrainingDiverged as error:
+        return AblationRun(variant, seed, None, None, diverged=str(error))
+    with torch.no_grad():
+        rms = feature_rms(trainer.generator, trainer.fixed_latent.z)
+    return AblationRun(variant, seed, trainer.generator.cpu(), ema_of(trainer).generator.cpu(), rms,
+                       trainer.data.images_shown)
+
+
+@dataclass
+class AblationTable:
+    """The runs of :func:`ablate_progan`, scored; ``str(table)`` prints mean ± standard deviation over the seeds."""
+
+    variants: list[str]
+    seeds: tuple[int, ...]
+    runs: list[AblationRun]
+
+    def of(self, variant: str) -> list[AblationRun]:
+        return [run for run in self.runs if run.variant == variant]
+
+    def mean_std(self, variant: str, which: str, metric: str = "fcd") -> tuple[float, float]:
+        """Mean and sample standard deviation over the finished runs of ``variant`` of a score of the ``which``
+        generator (``"average"`` or ``"raw"``): ``"fcd"``, ``"classes"`` covered or ``"kl"`` to uniform."""
+        values = [_metric(run.scores[which], metric) for run in self.of(variant) if run.diverged is None]
+        if not values:
+            return math.nan, math.nan
+        return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else math.nan
+
+    def __str__(self) -> str:
+        width = max(len(name) for name in self.variants)
+        lines = [f"{'':{width}s}  {'averaged G: FCD':>16s}  {'G: FCD':>16s}  {'classes':>7s}  {'KL':>11s}  "
+                 f"{'feature RMS, last block':>23s}  finished"]
+        for name in self.variants:
+            cells = []
+            for which, metric, digits in (("average", "fcd", 1), ("raw", "fcd", 1), ("average", "classes", 1),
+                                          ("average", "kl", 2)):
+                mean, std = self.mean_std(name, which, metric)
+                cells.append(f"{mean:.{digits}f} ± {std:.{digits}f}")
+            finished = [run for run in self.of(name) if run.diverged is None]
+            rms = [run.rms[-1] for run in finished]
+            rms_text = f"{statistics.fmean(rms):.3g} ({min(rms):.3g}–{max(rms):.3g})" if rms else "—"
+            lines.append(f"{name:{width}s}  {cells[0]:>16s}  {cells[1]:>16s}  {cells[2]:>7s}  {cells[3]:>11s}  "
+                         f"{rms_text:>23s}  {len(finished)}/{len(self.of(name))}")
+        return "\n".join(lines)
+
+
+def _metric(score: MNISTScore, metric: str) -> float:
+    if metric == "fcd":
+        return score.fcd
+    if metric == "classes":
+        return float(score.histogram.classes_covered)
+    if metric == "kl":
+        return score.histogram.kl_to_uniform
+    raise ValueError(f"metric must be 'fcd', 'classes' or 'kl', got {metric!r}")
+
+
+def ablate_progan(
+    images: Tensor,
+    variants: Mapping[str, Mapping[str, Any]],
+    seeds: Sequence[int],
+    evaluation: MNISTEvaluation,
+    kimg: float,
+    minibatch: int,
+    fmap_base: int,
+    fmap_max: int,
+    ema_beta: float,
+    crop: int = 28,
+    device: torch.device | None = None,
+    workers: int | str = 1,
+    progress: bool = True,
+) -> AblationTable:
+    """Train every variant (name → change, ``{}`` for the full recipe) once per seed with :func:`train_variant`
+    (``workers`` runs at once on the CPU: :func:`~gan_course.training.parallel.run_parallel`), then score the raw
+    and the averaged G of every finished run with ``evaluation`` on their ``crop`` × ``crop`` centre (the padding
+    removed, the linear output clipped to [-1, 1] as the code does before its metrics)."""
+    if not variants:
+        raise ValueError("variants is empty: give name -> change, e.g. {'ProGAN': {}, 'no pixel norm': "
+                         "{'pixel_norm': False}}")
+    for name, change in variants.items():
+        check_variant(name, change)
+    seeds = tuple(seeds)
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be a non-empty sequence of distinct integers, got {seeds}")
+    device = default_device() if device is None else torch.device(device)
+    train = partial(train_variant, images=images, kimg=kimg, minibatch=minibatch, fmap_base=fmap_base,
+                    fmap_max=fmap_max, ema_beta=ema_beta, device=device)
+    jobs = [(name, dict(change), seed) for name, change in variants.items() for seed in seeds]
+    runs = run_parallel(train, jobs, workers, device, "ProGAN ablations", progress)
+    for run in runs:
+        if run.diverged is None:
+            run.scores = {which: evaluation(Cropped(generator, crop, clamp=True), progress=False)
+                          for which, generator in (("average", run.average), ("raw", run.generator))}
+    return AblationTable(list(variants), seeds, runs)
