@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from urllib.error import URLError
 
@@ -163,8 +164,11 @@ def test_mnist_without_files_offline_names_the_files_the_folder_and_the_source(t
 
 
 def test_mnist_offline_trains_on_the_test_splits_gan_digits_and_says_so(mnist_test_split):
-    with pytest.warns(MNISTTestSplitWarning, match="Training on 5,000 digits of the TEST split"):
+    with pytest.warns(MNISTTestSplitWarning, match="Training on 5,000 digits of the TEST split") as caught:
         data = load_mnist(mnist_test_split, download=False)
+    message = str(caught[0].message)
+    assert str(mnist_test_split) not in message and "/" not in message.replace("MNIST/raw", "")  # no machine path
+    assert "train-images-idx3-ubyte.gz" in message and caught[0].message.reason == "download=False"
     assert data.split == "test" and data.role == "gan" and len(data) == 5_000
     assert data.images.shape == (5_000, 1, 28, 28) and data.images.dtype == torch.float32
     assert data.images.min() == -1.0 and data.images.max() == 1.0
@@ -233,8 +237,11 @@ def test_a_failed_download_is_not_tried_again_in_the_same_process(mnist_test_spl
     monkeypatch.setattr(mnist.datasets, "MNIST", Offline)
     monkeypatch.setattr(mnist, "_failed_downloads", {})
     for _ in range(3):
-        with pytest.warns(MNISTTestSplitWarning, match="the download failed: .*Name or service not known"):
+        with pytest.warns(MNISTTestSplitWarning) as caught:
             assert load_mnist(mnist_test_split).role == "gan"
+        assert re.search("the download failed: .*Name or service not known", caught[0].message.reason)
     assert tries == [str(mnist_test_split)]
-    with pytest.warns(MNISTTestSplitWarning, match="not retried in this session"):
+    with pytest.warns(MNISTTestSplitWarning) as caught:
         load_mnist(mnist_test_split)
+    assert "not retried in this session" in caught[0].message.reason
+    assert caught[0].message.folder == mnist_test_split / "MNIST" / "raw"

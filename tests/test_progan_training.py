@@ -19,6 +19,7 @@ from gan_course.losses import WGANGP
 from gan_course.models import ProGANDiscriminator, ProGANGenerator
 from gan_course.seed import seed_everything
 from gan_course.training import (
+    growth_cost,
     AlternatingStep,
     Checkpoint,
     GANTrainer,
@@ -257,3 +258,35 @@ def test_the_average_is_updated_before_each_step_as_in_the_code():
     average = hook(trainer, GeneratorEMA).generator
     assert all(torch.equal(p, q) for p, q in zip(average.parameters(), initial.parameters()))
     assert not all(torch.equal(p, q) for p, q in zip(trainer.generator.parameters(), initial.parameters()))
+
+
+def test_stage_flops_counts_what_the_stage_computes_and_leaves_the_stage_alone():
+    from gan_course.training.progressive import stage_flops
+
+    generator, discriminator = ProGANGenerator(16, 1, fmap_base=32, fmap_max=8), ProGANDiscriminator(16, 1, fmap_base=32, fmap_max=8)
+    generator.set_stage(8, 0.25)
+    at_4, at_8, fading, at_16 = (stage_flops(generator, discriminator, *stage) for stage in ((4,), (8,), (8, 0.5), (16,)))
+    assert (generator.resolution, generator.alpha, discriminator.resolution) == (8, 0.25, 16)  # restored
+    assert at_4 < at_8 < fading < at_16  # a fade computes the new block and the old path's toRGB/fromRGB
+    wide = stage_flops(ProGANGenerator(16, 1, fmap_base=64, fmap_max=16), ProGANDiscriminator(16, 1, fmap_base=64, fmap_max=16), 16)
+    assert 3.5 < wide / at_16 < 4  # 3x3 convolutions cost in x out channels: twice as wide, four times the work
+    with torch.device("meta"):
+        shapes_only = (ProGANGenerator(16, 1, fmap_base=32, fmap_max=8), ProGANDiscriminator(16, 1, fmap_base=32, fmap_max=8))
+    assert stage_flops(*shapes_only, 16) == at_16
+
+
+def test_growth_cost_averages_the_stages_over_the_images_shown():
+    from gan_course.training.progressive import stage_flops
+
+    generator, discriminator = ProGANGenerator(8, 1, fmap_base=32, fmap_max=8), ProGANDiscriminator(8, 1, fmap_base=32, fmap_max=8)
+    schedule = ProgressiveSchedule(8, training_kimg=1, transition_kimg=1)
+    cost = growth_cost(schedule, 3, generator, discriminator)  # 4x4, the fade to 8x8, 8x8: a third each
+    parts = [stage_flops(generator, discriminator, *stage) for stage in ((4,), (8, 0.5), (8,))]
+    assert cost.progressive == pytest.approx(sum(parts) / 3, rel=1e-3) and cost.full_resolution == parts[2]
+    assert cost.saving == pytest.approx(3 * parts[2] / sum(parts), rel=1e-3) and cost.saving > 1
+    longer = growth_cost(schedule, 300, generator, discriminator)  # the growth is a small part of a long run
+    assert 1 < longer.saving < cost.saving and longer.saving == pytest.approx(1, abs=0.02)
+    with pytest.raises(ValueError, match="kimg"):
+        growth_cost(schedule, 0, generator, discriminator)
+    with pytest.raises(ValueError, match="16x16 and 16x16 images, the schedule for 8x8"):
+        growth_cost(schedule, 3, ProGANGenerator(16, 1, fmap_base=32, fmap_max=8), ProGANDiscriminator(16, 1, fmap_base=32, fmap_max=8))

@@ -40,7 +40,15 @@ SOURCE = "https://ossci-datasets.s3.amazonaws.com/mnist/ (torchvision's mirror o
 
 
 class MNISTTestSplitWarning(UserWarning):
-    """Raised as a warning when only MNIST's test split is available and is used in place of the training split."""
+    """Raised as a warning when only MNIST's test split is available and is used in place of the training split.
+
+    Its message is short and names no path, so that it can stand in a committed notebook; ``folder`` is where the
+    training files were looked for and ``reason`` why they could not be had (e.g. the download's error)."""
+
+    def __init__(self, message: str, folder: Path | None = None, reason: str = ""):
+        super().__init__(message)
+        self.folder = folder
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -181,10 +189,15 @@ def load_mnist(root: str | Path | None = None, download: bool = True) -> Labeled
         return _read_split(raw, "train", root)
     if _present(raw, "test"):
         warnings.warn(
-            f"MNIST's training split is not in {raw} ({failure}). Training on {ROLE_SIZES['gan']:,} digits of the "
-            f"TEST split instead (its other digits train the course's classifier and are the metrics' reference): "
-            f"results are not comparable with models trained on the 60,000 training digits.",
-            MNISTTestSplitWarning,
+            MNISTTestSplitWarning(
+                f"MNIST's training split is not in the data folder and could not be downloaded. Training on "
+                f"{ROLE_SIZES['gan']:,} digits of the TEST split instead (its other digits train the course's "
+                f"classifier and are the metrics' reference): results are not comparable with models trained on the "
+                f"60,000 training digits. To train on those, put {', '.join(FILES['train'])} in MNIST/raw under "
+                f"${DATA_ENV} (or the default data folder).",
+                folder=raw,
+                reason=failure,
+            ),
             stacklevel=2,
         )
         return load_mnist_role("gan", root, download=False)

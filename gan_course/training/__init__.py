@@ -19,10 +19,12 @@ from gan_course.training.ema import GeneratorEMA, ema_of
 from gan_course.training.history import History
 from gan_course.training.hooks import Checkpoint, DivergenceGuard, Hook, ProgressBar, Snapshots, TrainingDiverged
 from gan_course.training.progressive import (
+    GrowthCost,
     ProgressiveGrowing,
     ProgressiveReals,
     ProgressiveSchedule,
     fade_reals,
+    growth_cost,
 )
 from gan_course.training.steps import AlternatingStep, Step, frozen
 from gan_course.training.trainer import GANTrainer
@@ -34,6 +36,7 @@ __all__ = [
     "DivergenceGuard",
     "GANTrainer",
     "GeneratorEMA",
+    "GrowthCost",
     "ema_of",
     "History",
     "Hook",
@@ -46,4 +49,5 @@ __all__ = [
     "TrainingDiverged",
     "fade_reals",
     "frozen",
+    "growth_cost",
 ]

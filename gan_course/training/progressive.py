@@ -9,6 +9,8 @@ by images shown, the real images faded like G's output, and the hook that drives
 * :class:`ProgressiveReals` — a stream of full-size real batches (any course stream with a ``batch_size``, e.g.
   :class:`~gan_course.data.TensorStream`) faded to the current stage; it counts the images it has given, which is
   the schedule's clock, and checkpoints that count with the stream's position.
+* :func:`growth_cost` — the arithmetic a schedule saves: G's and D's forward FLOPs per image, averaged over the
+  images shown, against the same networks at full resolution throughout.
 * :class:`ProgressiveGrowing` — the hook: before every step it reads the count, sets the stage of G, D and the reals
   and the minibatch size, resets Adam's state when the resolution changes, and records ``lod``, ``alpha``,
   ``resolution`` and ``images_shown``.
@@ -24,11 +26,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.utils.flop_counter import FlopCounterMode
 
 from gan_course.models.progan import ProgressiveNetwork, check_stage, is_power_of_two, upscale
 from gan_course.training.hooks import Hook
@@ -127,6 +130,64 @@ class ProgressiveSchedule:
         return (f"ProgressiveSchedule(image_size={self.image_size}, initial_resolution={self.initial_resolution}, "
                 f"training_kimg={self.training_kimg:g}, transition_kimg={self.transition_kimg:g}, "
                 f"minibatch_base={self.minibatch_base}, minibatch_dict={self.minibatch_dict})")
+
+
+class GrowthCost(NamedTuple):
+    """Forward FLOPs of G then D per image: averaged over a progressive run, and at full resolution throughout."""
+
+    progressive: float
+    full_resolution: float
+
+    @property
+    def saving(self) -> float:
+        """How many times less arithmetic per image shown the progressive run needs."""
+        return self.full_resolution / self.progressive
+
+
+def stage_flops(generator: ProgressiveNetwork, discriminator: ProgressiveNetwork, resolution: int,
+                alpha: float = 1.0, batch: int = 4) -> float:
+    """Forward FLOPs per image of D(G(z)) at one stage, counted by ``torch.utils.flop_counter`` (convolutions and
+    matrix products) on a batch of ``batch``; networks on the ``meta`` device are counted without any arithmetic.
+    Both networks are returned to their stage."""
+    stages = [(network, network.resolution, network.alpha) for network in (generator, discriminator)]
+    parameter = next(generator.parameters())
+    try:
+        for network, _, _ in stages:
+            network.set_stage(resolution, alpha)
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            discriminator(generator(torch.zeros(batch, generator.latent_dim, device=parameter.device,
+                                                dtype=parameter.dtype)))
+    finally:
+        for network, old_resolution, old_alpha in stages:
+            network.set_stage(old_resolution, old_alpha)
+    return counter.get_total_flops() / batch
+
+
+def growth_cost(schedule: ProgressiveSchedule, kimg: float, generator: ProgressiveNetwork,
+                discriminator: ProgressiveNetwork, slices: int = 10_000) -> GrowthCost:
+    r"""The forward FLOPs per image of a run that shows ``kimg`` thousand images on ``schedule``, averaged over those
+    images (midpoint rule on ``slices`` equal slices), and of the same networks at the schedule's full resolution.
+
+    Most of a progressive run's images go through small networks (Karras et al. 2018, Section 2: "most of the
+    iterations are done at lower resolutions"). A training step costs a multiple of the forward pass (backward
+    passes, the gradient penalty's second one); taking that multiple as the same at every resolution, the ratio
+    :attr:`GrowthCost.saving` is the saving in arithmetic for the same number of images, not in time to a quality.
+    """
+    if not (isinstance(kimg, (int, float)) and math.isfinite(kimg) and kimg > 0):
+        raise ValueError(f"kimg (thousands of images shown) must be a positive number, got {kimg!r}")
+    if generator.image_size != schedule.image_size or discriminator.image_size != schedule.image_size:
+        raise ValueError(f"the networks are for {generator.image_size}x{generator.image_size} and "
+                         f"{discriminator.image_size}x{discriminator.image_size} images, the schedule for "
+                         f"{schedule.image_size}x{schedule.image_size}")
+    cache: dict[tuple[int, bool], float] = {}
+    total = 0.0
+    for i in range(slices):
+        stage = schedule(int((i + 0.5) * kimg * 1000 / slices))
+        key = (stage.resolution, stage.alpha < 1)  # while fading, both paths are computed whatever alpha is
+        if key not in cache:
+            cache[key] = stage_flops(generator, discriminator, stage.resolution, 0.5 if stage.alpha < 1 else 1.0)
+        total += cache[key]
+    return GrowthCost(total / slices, stage_flops(generator, discriminator, schedule.image_size))
 
 
 def fade_reals(images: Tensor, resolution: int, alpha: float = 1.0) -> Tensor:

@@ -82,9 +82,9 @@ def animate_growth(snapshots: Sequence[tuple[int, Tensor]], history: History, nr
     if missing:
         raise ValueError(f"the history has no {sorted(missing)}: train with the ProgressiveGrowing hook")
     index = {step: i for i, step in enumerate(history.step)}
-    fig, ax = plt.subplots(figsize=(4, 4.3))
+    fig, ax = plt.subplots(figsize=(3, 3.2))
     ax.set_axis_off()
-    picture = ax.imshow(image_grid(snapshots[0][1], nrow))
+    picture = ax.imshow(image_grid(snapshots[0][1], nrow), interpolation="nearest")
     title = ax.set_title("")
 
     def frame(i: int) -> list:
