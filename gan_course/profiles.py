@@ -4,7 +4,8 @@
     for CI: every chapter executes in well under two minutes on two CPU cores.
 ``cpu``
     the default without a GPU: a chapter's full run in at most ten minutes on a laptop, except an experiment that
-    cannot be smaller and whose cell says how long it takes (the WGAN chapter's four-loss table, spread over the cores).
+    cannot be smaller and whose cell says how long it takes (the WGAN chapter's four-loss table and the ProGAN
+    chapter's ablations, both spread over the cores).
     The book's committed outputs come from this profile.
 ``gpu``
     the default with CUDA: the real-size run.

@@ -8,6 +8,8 @@ their runs from it, so an ablation changes exactly one argument. Further keyword
 
 from __future__ import annotations
 
+import math
+
 from typing import Any, Iterator, Sequence
 
 import torch
@@ -126,6 +128,7 @@ def progan_trainer(
     pixel_norm: bool = True,
     mbstd_group_size: int = 4,
     ema_beta: float = 0.999,
+    lr: float = 1e-3,
     seed: int = 0,
     device: torch.device | None = None,
     hooks: Sequence[Any] = (),
@@ -143,7 +146,8 @@ def progan_trainer(
     :func:`~gan_course.data.pad_images`); the data order is seeded with ``seed``. ``fmap_base`` and ``fmap_max`` set
     the widths (the paper's are the defaults); ``equalized_lr``, ``pixel_norm`` and ``mbstd_group_size`` (0: none)
     switch the paper's features off one at a time for an ablation; a schedule with ``transition_kimg=0`` grows
-    without fading. Further ``hooks`` run after the EMA's.
+    without fading. ``lr`` is Adam's learning rate (the code's 0.001 for both networks). Further ``hooks`` run after
+    the EMA's and the growth's.
     """
     if images.ndim != 4 or tuple(images.shape[-2:]) != (schedule.image_size, schedule.image_size):
         raise ValueError(f"images must have shape (N, C, {schedule.image_size}, {schedule.image_size}), the schedule's "
@@ -155,7 +159,9 @@ def progan_trainer(
                                 pixel_norm=pixel_norm).to(device)
     discriminator = ProGANDiscriminator(size, channels, fmap_base=fmap_base, fmap_max=fmap_max,
                                         mbstd_group_size=mbstd_group_size, equalized_lr=equalized_lr).to(device)
-    adam = dict(lr=1e-3, betas=(0.0, 0.99), eps=1e-8)
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr (Adam's learning rate) must be a positive number, the code uses 0.001; got {lr!r}")
+    adam = dict(lr=lr, betas=(0.0, 0.99), eps=1e-8)
     return GANTrainer(
         generator,
         discriminator,

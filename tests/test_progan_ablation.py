@@ -40,8 +40,8 @@ class MeanEvaluation:
 def test_a_variant_may_only_switch_the_papers_features():
     check_variant("full", {})
     check_variant("abrupt", {"transition_kimg": 0, "pixel_norm": False})
-    with pytest.raises(ValueError, match=r"'lr'.*transition_kimg, equalized_lr, pixel_norm, mbstd_group_size"):
-        check_variant("faster", {"lr": 1e-2})
+    with pytest.raises(ValueError, match=r"'beta1'.*transition_kimg, equalized_lr, pixel_norm, mbstd_group_size, lr"):
+        check_variant("faster", {"beta1": 0.5})
 
 
 def test_every_variant_gets_the_full_schedules_budget_and_removes_its_feature():

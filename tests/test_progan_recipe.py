@@ -70,6 +70,11 @@ def test_the_recipe_has_the_papers_settings_and_each_ablation_is_one_argument():
                    plain.generator.blocks[0].normalize_latents)
     assert not any(getattr(m, "equalized", False) for net in plain.networks.values() for m in net.modules())
     assert not isinstance(plain.discriminator.blocks[0][0], type(trainer.discriminator.blocks[0][0]))
+    faster = progan_trainer(pad_images(digits(), 32), schedule, lr=0.01, **SMALL)
+    assert all(opt.param_groups[0]["lr"] == 0.01 for opt in faster.optimizers.values())
+    for bad in (0, -1e-3, float("nan"), "0.001"):
+        with pytest.raises(ValueError, match="Adam's learning rate"):
+            progan_trainer(pad_images(digits(), 32), schedule, lr=bad, **SMALL)
     with pytest.raises(ValueError, match="pad them"):
         progan_trainer(digits(), schedule, **SMALL)
     with pytest.raises(ValueError, match=r"\[-1, 1\]"):

@@ -11,7 +11,8 @@ Wasserstein distance and MS-SSIM of each configuration. Here each variant remove
 * ``pixel_norm=False`` — no pixelwise feature normalization in G (``use_pixelnorm=False``);
 * ``mbstd_group_size=0`` — no minibatch standard deviation in D (``mbstd_group_size=0``);
 
-and every run keeps both generators, the trained one and its exponential moving average, so the average is compared
+and, to separate a feature from the step size it implies, ``lr`` (Adam's learning rate, the code's 0.001). Every run
+keeps both generators, the trained one and its exponential moving average, so the average is compared
 with the raw G on the same runs. A run that diverges stays in the table as diverged.
 """
 
@@ -37,8 +38,9 @@ from gan_course.training.hooks import TrainingDiverged
 from gan_course.training.parallel import run_parallel
 from gan_course.training.progressive import ProgressiveSchedule
 
-SWITCHES = ("transition_kimg", "equalized_lr", "pixel_norm", "mbstd_group_size")
-"""The keys a variant may change: the schedule's transition and the recipe's three feature switches."""
+SWITCHES = ("transition_kimg", "equalized_lr", "pixel_norm", "mbstd_group_size", "lr")
+"""The keys a variant may change: the schedule's transition, the recipe's three feature switches, and Adam's learning
+rate, to tell a feature's effect from a change in the size of the steps it causes."""
 
 
 @dataclass
