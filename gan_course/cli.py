@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -17,7 +19,15 @@ from typing import Callable, Sequence
 import matplotlib.pyplot as plt
 import torch
 
-from gan_course.data import SamplerStream, TensorStream, gaussian_1d, grid, load_mnist, ring
+from gan_course.data import (
+    MNISTTestSplitWarning,
+    SamplerStream,
+    TensorStream,
+    gaussian_1d,
+    grid,
+    load_mnist,
+    ring,
+)
 from gan_course.data.figures import plot_samples
 from gan_course.data.toy import SwissRoll
 from gan_course.device import default_device
@@ -49,7 +59,15 @@ def _toy(distribution) -> Callable[[int, int], Dataset]:
 
 
 def _mnist(batch_size: int, seed: int) -> Dataset:
-    data = load_mnist()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MNISTTestSplitWarning)
+        data = load_mnist()
+    for warning in caught:
+        if isinstance(warning.message, MNISTTestSplitWarning):  # in a terminal, also say where and why
+            print(f"warning: {warning.message} Looked in {warning.message.folder}: {warning.message.reason}.",
+                  file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     return Dataset(TensorStream(data.images, batch_size, seed), tuple(data.images.shape[1:]), data.images[:64], "tanh",
                    data.images)
 
