@@ -99,7 +99,7 @@ def build_trainer(args: argparse.Namespace, data: Dataset, device: torch.device)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m gan_course", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m gan_course", description=__doc__.split("\n\n")[0].replace("``", "'"))
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a GAN (the device is chosen by gan_course.device; "
                                 "set GAN_COURSE_DEVICE to force one)")

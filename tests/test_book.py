@@ -93,3 +93,21 @@ def test_book_builds_offline_without_warnings(tmp_path):
         assert "<img" in page, f"{chapter.name} renders no figure"
         assert "colab.research.google.com" in page, f"{chapter.name} has no Colab launch button"
         assert 'class="solution admonition"' not in page, f"{chapter.name} shows a solution: add :class: dropdown"
+
+
+def _title(path: Path) -> str:
+    if path.suffix == ".md":
+        text = path.read_text()
+    else:
+        text = "".join(next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown")["source"])
+    return next(line for line in text.splitlines() if line.startswith("# "))[2:]
+
+
+def test_links_to_a_chapter_whose_title_holds_math_give_their_own_text():
+    """{doc}`name` shows the target's title as link text, where TeX is not rendered: `$\\chi^2$` would appear raw."""
+    with_math = {path.stem for path in CHAPTERS if "$" in _title(path)}
+    assert "03_js_and_chi2" in with_math
+    for chapter in CHAPTERS:
+        text = "\n".join("".join(c["source"]) for c in json.loads(chapter.read_text())["cells"] if c["cell_type"] == "markdown")
+        bare = [name for name in re.findall(r"\{doc\}`([^`<>]+)`", text) if name.strip() in with_math]
+        assert not bare, f"{chapter.name} links to {bare} by title; write {{doc}}`plain text <{bare[0]}>`"

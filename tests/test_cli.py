@@ -66,3 +66,10 @@ def test_dcgan_dry_run_on_mnist(tmp_path, mnist_test_split, monkeypatch, capsys)
     assert history.step == [1, 2]
     state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
     assert state["networks"]["generator"]["net.0.weight"].shape == (100, 128, 7, 7)  # DCGAN for 28x28 digits: 7x7 base map
+
+
+def test_help_reads_as_plain_text_in_a_terminal():
+    result = subprocess.run([sys.executable, "-m", "gan_course", "--help"], capture_output=True, text=True, cwd=ROOT,
+                            timeout=120)
+    assert result.returncode == 0 and "python -m gan_course train <model>" in result.stdout
+    assert "``" not in result.stdout and ":class:" not in result.stdout and ":mod:" not in result.stdout
