@@ -3,7 +3,8 @@
 It builds the run with the recipes of :mod:`gan_course.recipes` — the same :class:`~gan_course.training.GANTrainer`
 the chapters use — saves a checkpoint as it goes (re-running the same command resumes it), and writes the history and
 a figure of samples.
-``--dry-run`` makes two steps on small batches: a smoke test that every piece fits, in a few seconds.
+``--dry-run`` makes two steps on small batches: a smoke test that every piece fits, in a few seconds. It saves and
+reloads a checkpoint in a temporary folder and keeps none, so a later real run in the same folder starts fresh.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,10 +88,9 @@ IMAGE_DATASETS = ("mnist",)
 
 def build_trainer(args: argparse.Namespace, data: Dataset, device: torch.device) -> GANTrainer:
     """The run the arguments describe, from :mod:`gan_course.recipes`: Adam(``--lr``, (0.5, 0.999)), the chosen
-    generator loss, ``--d-steps`` D updates per G update, a checkpoint in ``--out`` and a progress bar."""
-    hooks = [Checkpoint(args.out / "checkpoint.pt", every=args.checkpoint_every)]
-    if not args.dry_run:
-        hooks.append(ProgressBar())
+    generator loss, ``--d-steps`` D updates per G update, a checkpoint in ``--out`` and a progress bar (neither in a
+    dry run)."""
+    hooks = [] if args.dry_run else [Checkpoint(args.out / "checkpoint.pt", every=args.checkpoint_every), ProgressBar()]
     options = dict(objective=OBJECTIVES[args.g_loss](), step=AlternatingStep(args.d_steps), hooks=hooks,
                    device=device)
     if args.model == "dcgan":
@@ -137,8 +138,23 @@ def _write_history(history: History, path: Path) -> None:
         writer.writerows(zip(history.step, *(history[name] for name in history.names)))
 
 
+def _check_checkpoint_round_trip(args: argparse.Namespace, data: Dataset, device: torch.device,
+                                 trainer: GANTrainer) -> None:
+    """Save the dry run's checkpoint in a temporary folder and load it into a new run: the checkpoint works, and
+    nothing is left in ``--out`` that a real run would resume from."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "checkpoint.pt"
+        trainer.save_checkpoint(path)
+        fresh = build_trainer(args, data, device)
+        fresh.load_checkpoint(path)
+    if fresh.step != trainer.step:
+        raise RuntimeError(f"the dry run's checkpoint reloaded at step {fresh.step}, not {trainer.step}")
+    print(f"Dry run: a checkpoint of step {trainer.step} saves and loads; none is kept, so a real run starts fresh.")
+
+
 def train(args: argparse.Namespace) -> History:
-    """Train as the arguments say; write checkpoint.pt, history.csv, history.png and samples.png into ``args.out``."""
+    """Train as the arguments say; write checkpoint.pt (not in a dry run), history.csv, history.png and samples.png
+    into ``args.out``."""
     seed_everything(args.seed)
     device = default_device()
     data = DATASETS[args.dataset](args.batch_size, args.seed)
@@ -146,6 +162,8 @@ def train(args: argparse.Namespace) -> History:
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"Training {args.model} on {args.dataset} on {device} for {args.steps} steps; writing to {args.out}")
     history = trainer.fit(args.steps)
+    if args.dry_run:
+        _check_checkpoint_round_trip(args, data, device, trainer)
     _write_history(history, args.out / "history.csv")
     plot_history(history, smooth=max(1, len(history) // 50)).savefig(args.out / "history.png", dpi=100)
     images = len(data.shape) == 3

@@ -10,7 +10,7 @@ import sys
 import pytest
 import torch
 
-from gan_course.cli import main, parse_args
+from gan_course.cli import DATASETS, build_trainer, main, parse_args
 from conftest import ROOT
 
 
@@ -29,8 +29,18 @@ def test_dry_run_on_mnist_as_a_user_types_it(tmp_path, mnist_test_split):
     assert result.returncode == 0, result.stderr
     assert "Training mlp on mnist" in result.stdout and "step 2:" in result.stdout
     assert "TEST split" in result.stderr and f"Looked in {mnist_test_split / 'MNIST' / 'raw'}: " in result.stderr
-    assert {p.name for p in out.iterdir()} == {"checkpoint.pt", "history.csv", "history.png", "samples.png"}
+    assert "a checkpoint of step 2 saves and loads" in result.stdout
+    assert {p.name for p in out.iterdir()} == {"history.csv", "history.png", "samples.png"}  # nothing to resume from
     assert [row["step"] for row in _rows(out / "history.csv")] == ["1", "2"]
+
+
+def test_a_real_run_after_a_dry_run_starts_fresh(tmp_path, capsys):
+    arguments = ["train", "mlp", "--dataset", "ring", "--steps", "3", "--batch-size", "16", "--out", str(tmp_path)]
+    main(arguments + ["--dry-run"])
+    history = main(arguments)
+    output = capsys.readouterr().out
+    assert "Resumed" not in output and history.step == [1, 2, 3]
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == 3
 
 
 def test_rerunning_a_command_resumes_its_checkpoint(tmp_path, capsys):
@@ -63,9 +73,10 @@ def test_dcgan_dry_run_on_mnist(tmp_path, mnist_test_split, monkeypatch, capsys)
     monkeypatch.setenv("GAN_COURSE_DATA", str(mnist_test_split))
     history = main(["train", "dcgan", "--dataset", "mnist", "--dry-run", "--out", str(tmp_path)])
     assert "warning: MNIST's training split is not in the data folder" in capsys.readouterr().err
-    assert history.step == [1, 2]
-    state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
-    assert state["networks"]["generator"]["net.0.weight"].shape == (100, 128, 7, 7)  # DCGAN for 28x28 digits: 7x7 base map
+    assert history.step == [1, 2] and not (tmp_path / "checkpoint.pt").exists()
+    args = parse_args(["train", "dcgan", "--dataset", "mnist", "--dry-run", "--out", str(tmp_path)])
+    generator = build_trainer(args, DATASETS["mnist"](args.batch_size, args.seed), torch.device("cpu")).generator
+    assert generator.net[0].weight.shape == (100, 128, 7, 7)  # DCGAN for 28x28 digits: 7x7 base map
 
 
 def test_help_reads_as_plain_text_in_a_terminal():
