@@ -9,7 +9,6 @@ their runs from it, so an ablation changes exactly one argument. Further keyword
 from __future__ import annotations
 
 import math
-
 from typing import Any, Iterator, Sequence
 
 import torch
@@ -153,14 +152,14 @@ def progan_trainer(
         raise ValueError(f"images must have shape (N, C, {schedule.image_size}, {schedule.image_size}), the schedule's "
                          f"image size, got {tuple(images.shape)}; pad them with gan_course.data.pad_images")
     check_range(images)
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr (Adam's learning rate) must be a positive number, the code uses 0.001; got {lr!r}")
     device = device or default_device()
     size, channels = schedule.image_size, images.shape[1]
     generator = ProGANGenerator(size, channels, fmap_base=fmap_base, fmap_max=fmap_max, equalized_lr=equalized_lr,
                                 pixel_norm=pixel_norm).to(device)
     discriminator = ProGANDiscriminator(size, channels, fmap_base=fmap_base, fmap_max=fmap_max,
                                         mbstd_group_size=mbstd_group_size, equalized_lr=equalized_lr).to(device)
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr (Adam's learning rate) must be a positive number, the code uses 0.001; got {lr!r}")
     adam = dict(lr=lr, betas=(0.0, 0.99), eps=1e-8)
     return GANTrainer(
         generator,

@@ -180,14 +180,15 @@ def growth_cost(schedule: ProgressiveSchedule, kimg: float, generator: Progressi
                          f"{discriminator.image_size}x{discriminator.image_size} images, the schedule for "
                          f"{schedule.image_size}x{schedule.image_size}")
     cache: dict[tuple[int, bool], float] = {}
-    total = 0.0
-    for i in range(slices):
-        stage = schedule(int((i + 0.5) * kimg * 1000 / slices))
-        key = (stage.resolution, stage.alpha < 1)  # while fading, both paths are computed whatever alpha is
-        if key not in cache:
-            cache[key] = stage_flops(generator, discriminator, stage.resolution, 0.5 if stage.alpha < 1 else 1.0)
-        total += cache[key]
-    return GrowthCost(total / slices, stage_flops(generator, discriminator, schedule.image_size))
+
+    def flops(resolution: int, fading: bool) -> float:  # while fading, both paths are computed whatever alpha is
+        if (resolution, fading) not in cache:
+            cache[resolution, fading] = stage_flops(generator, discriminator, resolution, 0.5 if fading else 1.0)
+        return cache[resolution, fading]
+
+    stages = (schedule(int((i + 0.5) * kimg * 1000 / slices)) for i in range(slices))
+    total = sum(flops(stage.resolution, stage.alpha < 1) for stage in stages)
+    return GrowthCost(total / slices, flops(schedule.image_size, False))
 
 
 def fade_reals(images: Tensor, resolution: int, alpha: float = 1.0) -> Tensor:

@@ -22,7 +22,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -37,6 +37,13 @@ from gan_course.training.ema import ema_of
 from gan_course.training.hooks import TrainingDiverged
 from gan_course.training.parallel import run_parallel
 from gan_course.training.progressive import ProgressiveSchedule
+
+METRICS: dict[str, Callable[[MNISTScore], float]] = {
+    "fcd": lambda score: score.fcd,
+    "classes": lambda score: float(score.histogram.classes_covered),
+    "kl": lambda score: score.histogram.kl_to_uniform,
+}
+"""The numbers of a protocol score that :meth:`AblationTable.mean_std` summarises."""
 
 SWITCHES = ("transition_kimg", "equalized_lr", "pixel_norm", "mbstd_group_size", "lr")
 """The keys a variant may change: the schedule's transition, the recipe's three feature switches, and Adam's learning
@@ -114,7 +121,9 @@ class AblationTable:
     def mean_std(self, variant: str, which: str, metric: str = "fcd") -> tuple[float, float]:
         """Mean and sample standard deviation over the finished runs of ``variant`` of a score of the ``which``
         generator (``"average"`` or ``"raw"``): ``"fcd"``, ``"classes"`` covered or ``"kl"`` to uniform."""
-        values = [_metric(run.scores[which], metric) for run in self.of(variant) if run.diverged is None]
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}, got {metric!r}")
+        values = [METRICS[metric](run.scores[which]) for run in self.of(variant) if run.diverged is None]
         if not values:
             return math.nan, math.nan
         return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else math.nan
@@ -135,16 +144,6 @@ class AblationTable:
             lines.append(f"{name:{width}s}  {cells[0]:>16s}  {cells[1]:>16s}  {cells[2]:>7s}  {cells[3]:>11s}  "
                          f"{rms_text:>23s}  {len(finished)}/{len(self.of(name))}")
         return "\n".join(lines)
-
-
-def _metric(score: MNISTScore, metric: str) -> float:
-    if metric == "fcd":
-        return score.fcd
-    if metric == "classes":
-        return float(score.histogram.classes_covered)
-    if metric == "kl":
-        return score.histogram.kl_to_uniform
-    raise ValueError(f"metric must be 'fcd', 'classes' or 'kl', got {metric!r}")
 
 
 def ablate_progan(
