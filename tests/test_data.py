@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 import warnings
 from urllib.error import URLError
 
@@ -15,6 +16,7 @@ from scipy import integrate, stats
 from gan_course.data import (
     ROLE_SIZES,
     GaussianMixture1D,
+    MNISTFileError,
     MNISTTestSplitWarning,
     SamplerStream,
     SwissRoll,
@@ -236,12 +238,56 @@ def test_a_failed_download_is_not_tried_again_in_the_same_process(mnist_test_spl
 
     monkeypatch.setattr(mnist.datasets, "MNIST", Offline)
     monkeypatch.setattr(mnist, "_failed_downloads", {})
-    for _ in range(3):
-        with pytest.warns(MNISTTestSplitWarning) as caught:
-            assert load_mnist(mnist_test_split).role == "gan"
-        assert re.search("the download failed: .*Name or service not known", caught[0].message.reason)
+    with pytest.warns(MNISTTestSplitWarning) as caught:
+        assert load_mnist(mnist_test_split).role == "gan"
+    assert re.search("the download failed: .*Name or service not known", caught[0].message.reason)
+    assert caught[0].message.folder == mnist_test_split / "MNIST" / "raw"
+    for _ in range(2):
+        assert load_mnist(mnist_test_split).role == "gan"
     assert tries == [str(mnist_test_split)]
+    monkeypatch.setattr(mnist, "_warned_fallbacks", set())  # as in a new process, but with the failure remembered
     with pytest.warns(MNISTTestSplitWarning) as caught:
         load_mnist(mnist_test_split)
-    assert "not retried in this session" in caught[0].message.reason
-    assert caught[0].message.folder == mnist_test_split / "MNIST" / "raw"
+    assert "not retried in this session" in caught[0].message.reason and tries == [str(mnist_test_split)]
+
+
+def test_the_fallback_warning_is_given_once_per_process_and_folder(mnist_test_split, tmp_path, monkeypatch):
+    from gan_course.data import mnist
+
+    monkeypatch.setattr(mnist, "_warned_fallbacks", set())
+    other = tmp_path / "other"
+    shutil.copytree(mnist_test_split / "MNIST", other / "MNIST")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # as a notebook that shows every warning: the loader still says it once
+        for _ in range(3):
+            load_mnist(mnist_test_split, download=False)
+        load_mnist(other, download=False)  # another folder: said again
+    fallbacks = [w for w in caught if issubclass(w.category, MNISTTestSplitWarning)]
+    assert [w.message.folder for w in fallbacks] == [mnist_test_split / "MNIST" / "raw", other / "MNIST" / "raw"]
+
+
+def test_the_fallback_warning_as_printed_names_no_path_of_the_machine(mnist_test_split, monkeypatch):
+    from gan_course.data import mnist
+
+    monkeypatch.setattr(mnist, "_warned_fallbacks", set())
+    with pytest.warns(MNISTTestSplitWarning) as caught:
+        data = load_mnist(mnist_test_split, download=False)
+    shown = warnings.formatwarning(caught[0].message, caught[0].category, caught[0].filename, caught[0].lineno)
+    assert shown.startswith("gan_course.data.load_mnist:0: MNISTTestSplitWarning: MNIST's training split")
+    assert not re.search(r"(^|\s)/[a-z]", shown) and str(mnist_test_split) not in shown + repr(data)
+
+
+def test_an_extracted_idx_file_with_a_damaged_header_is_named(mnist_test_split):
+    raw = mnist_test_split / "MNIST" / "raw"
+    load_mnist_split("test", mnist_test_split, download=False)  # extracts the .gz files beside them
+    images = raw / "t10k-images-idx3-ubyte"
+    original = images.read_bytes()
+    content = bytearray(original)
+    content[:4] = b"\xff\xff\xff\xff"  # the IDX magic number
+    images.write_bytes(bytes(content))
+    with pytest.raises(MNISTFileError, match="t10k-images-idx3-ubyte is not a readable MNIST IDX file") as error:
+        load_mnist_split("test", mnist_test_split, download=False)
+    assert str(images) in str(error.value) and "download them again from https://" in str(error.value)
+    images.write_bytes(original[:1000])  # a valid header but too few bytes
+    with pytest.raises(MNISTFileError, match="not a readable MNIST IDX file"):
+        load_mnist_split("test", mnist_test_split, download=False)

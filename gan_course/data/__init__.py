@@ -3,6 +3,7 @@
 from gan_course.data.mnist import (
     ROLE_SIZES,
     LabeledImages,
+    MNISTFileError,
     MNISTTestSplitWarning,
     default_data_root,
     load_mnist,
@@ -19,6 +20,7 @@ __all__ = [
     "GaussianMixture1D",
     "GaussianMixture2D",
     "LabeledImages",
+    "MNISTFileError",
     "MNISTTestSplitWarning",
     "ROLE_SIZES",
     "SamplerStream",

@@ -23,6 +23,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.error import URLError
 
 import torch
@@ -43,12 +44,18 @@ class MNISTTestSplitWarning(UserWarning):
     """Raised as a warning when only MNIST's test split is available and is used in place of the training split.
 
     Its message is short and names no path, so that it can stand in a committed notebook; ``folder`` is where the
-    training files were looked for and ``reason`` why they could not be had (e.g. the download's error)."""
+    training files were looked for and ``reason`` why they could not be had (e.g. the download's error). It is given
+    once per process and data folder, not at every load."""
 
     def __init__(self, message: str, folder: Path | None = None, reason: str = ""):
         super().__init__(message)
         self.folder = folder
         self.reason = reason
+
+
+class MNISTFileError(RuntimeError):
+    """An MNIST file on disk that cannot be MNIST: a wrong checksum, a header or size torchvision's reader rejects, or a
+    wrong number of digits. The message names the file and how to replace it."""
 
 
 @dataclass(frozen=True)
@@ -65,10 +72,9 @@ class LabeledImages:
     def __len__(self) -> int:
         return len(self.images)
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # no root: a printed data set names no folder of the machine that loaded it
         role = "" if self.role is None else f", role={self.role!r}"
-        return (f"LabeledImages({len(self)} images {tuple(self.images.shape[1:])}, split={self.split!r}{role}, "
-                f"root={str(self.root)!r})")
+        return f"LabeledImages({len(self)} images {tuple(self.images.shape[1:])}, split={self.split!r}{role})"
 
 
 def default_data_root() -> Path:
@@ -88,6 +94,8 @@ ROLE_SEED = 0
 
 # a download that failed is not tried again in the same process (offline, each try costs seconds of DNS timeouts)
 _failed_downloads: dict[Path, str] = {}
+# the data folders whose fallback to the test split has been announced in this process
+_warned_fallbacks: set[Path] = set()
 
 
 def _present(raw: Path, split: str) -> bool:
@@ -101,14 +109,34 @@ def _read_split(raw: Path, split: str, root: Path) -> LabeledImages:
     for name in FILES[split]:
         if not (raw / name.removesuffix(".gz")).is_file():
             if not check_integrity(str(raw / name), checksums[name]):
-                raise RuntimeError(
+                raise MNISTFileError(
                     f"{raw / name} does not have the MD5 checksum {checksums[name]} that torchvision expects: "
                     f"the file is damaged or not MNIST. Delete it and download it again from {SOURCE}."
                 )
             extract_archive(str(raw / name), str(raw))
     images_file, labels_file = (raw / name.removesuffix(".gz") for name in FILES[split])
-    images = read_image_file(str(images_file)).unsqueeze(1).float().div(127.5).sub(1.0)
-    return LabeledImages(images=images, labels=read_label_file(str(labels_file)).long(), split=split, root=root)
+    images = _read_idx(read_image_file, images_file).unsqueeze(1).float().div(127.5).sub(1.0)
+    labels = _read_idx(read_label_file, labels_file).long()
+    if images.shape[1:] != (1, 28, 28) or len(images) != len(labels):
+        raise MNISTFileError(
+            f"{images_file} and {labels_file} hold {tuple(images.shape)} images and {len(labels)} labels, not N "
+            f"28x28 digits with one label each: they are not MNIST's. Delete both (and their .gz files) and download "
+            f"them again from {SOURCE}."
+        )
+    return LabeledImages(images=images, labels=labels, split=split, root=root)
+
+
+def _read_idx(reader: Callable[[str], Tensor], path: Path) -> Tensor:
+    """Parse an extracted IDX file with torchvision's reader, which only asserts on a bad header or size."""
+    try:
+        return reader(str(path))
+    except (AssertionError, ValueError, RuntimeError) as error:
+        detail = f": {error}" if str(error) else ""
+        raise MNISTFileError(
+            f"{path} is not a readable MNIST IDX file (torchvision's reader rejected its header or size"
+            f"{detail}); it is damaged or not MNIST. Delete it and its .gz beside it, and download them again from "
+            f"{SOURCE}."
+        ) from error
 
 
 def _download(root: Path) -> str | None:
@@ -166,7 +194,7 @@ def load_mnist_role(role: str, root: str | Path | None = None, download: bool = 
         raise ValueError(f"role must be one of {tuple(ROLE_SIZES)}, got {role!r}")
     test = load_mnist_split("test", root, download)
     if len(test) != TEST_SPLIT_SIZE:
-        raise ValueError(f"MNIST's test split in {test.root} has {len(test)} digits, not {TEST_SPLIT_SIZE}: the files "
+        raise MNISTFileError(f"MNIST's test split in {test.root} has {len(test)} digits, not {TEST_SPLIT_SIZE}: the files "
                          f"are not MNIST's; download them again from {SOURCE}")
     index = digit_roles()[role]
     return LabeledImages(test.images[index], test.labels[index], "test", test.root, role)
@@ -174,7 +202,8 @@ def load_mnist_role(role: str, root: str | Path | None = None, download: bool = 
 
 def load_mnist(root: str | Path | None = None, download: bool = True) -> LabeledImages:
     """The digits a GAN trains on, in [-1, 1]: MNIST's training split; offline with only the test split on disk, the
-    5,000 test digits of the ``"gan"`` role (:func:`digit_roles`), with a warning.
+    5,000 test digits of the ``"gan"`` role (:func:`digit_roles`), with a :class:`MNISTTestSplitWarning` (once per
+    process and folder).
 
     Downloads go through torchvision (all four files, checked against its MD5 sums); a download that failed is not
     tried again in the same process. Raises ``FileNotFoundError`` naming the files, the folder and where to get them
@@ -188,17 +217,29 @@ def load_mnist(root: str | Path | None = None, download: bool = True) -> Labeled
     if failure is None:
         return _read_split(raw, "train", root)
     if _present(raw, "test"):
-        warnings.warn(
-            MNISTTestSplitWarning(
-                f"MNIST's training split is not in the data folder and could not be downloaded. Training on "
-                f"{ROLE_SIZES['gan']:,} digits of the TEST split instead (its other digits train the course's "
-                f"classifier and are the metrics' reference): results are not comparable with models trained on the "
-                f"60,000 training digits. To train on those, put {', '.join(FILES['train'])} in MNIST/raw under "
-                f"${DATA_ENV} (or the default data folder).",
-                folder=raw,
-                reason=failure,
-            ),
-            stacklevel=2,
-        )
-        return load_mnist_role("gan", root, download=False)
+        gan_digits = load_mnist_role("gan", root, download=False)
+        if raw not in _warned_fallbacks:
+            _warned_fallbacks.add(raw)
+            _warn_fallback(raw, failure)
+        return gan_digits
     raise _missing(raw, failure, "MNIST files")
+
+
+def _warn_fallback(raw: Path, failure: str) -> None:
+    """Announce the fallback to the test split. The warning is placed at the package's function rather than at the
+    caller's line: in a notebook the caller is ``/tmp/ipykernel_<pid>/<hash>.py``, a path of the machine that ran it."""
+    warnings.warn_explicit(
+        MNISTTestSplitWarning(
+            f"MNIST's training split is not in the data folder and could not be downloaded. Training on "
+            f"{ROLE_SIZES['gan']:,} digits of the TEST split instead (its other digits train the course's "
+            f"classifier and are the metrics' reference): results are not comparable with models trained on the "
+            f"60,000 training digits. To train on those, put {', '.join(FILES['train'])} in MNIST/raw under "
+            f"${DATA_ENV} (or the default data folder).",
+            folder=raw,
+            reason=failure,
+        ),
+        MNISTTestSplitWarning,
+        filename="gan_course.data.load_mnist",
+        lineno=0,
+        module=__name__,
+    )
