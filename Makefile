@@ -1,4 +1,4 @@
-# Two commands do all the set-up (see README.md): `make book` and `make test`.
+# Two commands do all the set-up (see README.md): `make book` and `make test`; `make lab` opens the chapters.
 # Each creates the virtual environment .venv on its first run (about 2 minutes) and reuses it afterwards.
 
 PYTHON ?= python3
@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export GAN_COURSE_PROFILE ?= fast
 
-.PHONY: book test venv execute clean
+.PHONY: book test lab venv execute clean
 
 venv: $(STAMP)
 
@@ -23,6 +23,10 @@ book: $(STAMP)
 # Unit tests, the book build check, and every chapter re-executed by nbval (fast profile unless set otherwise).
 test: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax tests book
+
+# JupyterLab on the chapters, from the .venv (the kernel has gan_course and everything the chapters import).
+lab: $(STAMP)
+	$(BIN)/jupyter lab book
 
 # Re-execute the chapters with the cpu profile and store their outputs in place (what the book shows).
 execute: $(STAMP)

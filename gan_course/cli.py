@@ -5,6 +5,9 @@ the chapters use — saves a checkpoint as it goes (re-running the same command 
 a figure of samples.
 ``--dry-run`` makes two steps on small batches: a smoke test that every piece fits, in a few seconds. It saves and
 reloads a checkpoint in a temporary folder and keeps none, so a later real run in the same folder starts fresh.
+A checkpoint records the command's settings; resuming it with other ones is refused, naming them, unless
+``--start-over`` is given. Bad input — a damaged data file or checkpoint, an output path that is a file, missing
+data — ends in one line that names it and what to do, with exit status 1 (2 for a bad option).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from gan_course.data import (
+    MNISTFileError,
     MNISTTestSplitWarning,
     SamplerStream,
     TensorStream,
@@ -36,7 +40,7 @@ from gan_course.device import default_device
 from gan_course.losses import Minimax, NonSaturating
 from gan_course.recipes import dcgan_trainer, mlp_trainer
 from gan_course.seed import seed_everything
-from gan_course.training import AlternatingStep, Checkpoint, GANTrainer, History, ProgressBar
+from gan_course.training import AlternatingStep, Checkpoint, CheckpointError, GANTrainer, History, ProgressBar
 from gan_course.training.figures import plot_history
 
 
@@ -84,13 +88,24 @@ DATASETS: dict[str, Callable[[int, int], Dataset]] = {
 OBJECTIVES = {"minimax": Minimax, "nonsaturating": NonSaturating}
 MODELS = ("dcgan", "mlp")
 IMAGE_DATASETS = ("mnist",)
+# the options a run is made of: a checkpoint records them, and resuming with other values is refused
+SETTINGS = ("model", "dataset", "batch_size", "latent_dim", "lr", "d_steps", "g_loss", "seed")
+# the errors that mean bad input rather than a bug: reported in one line, without a traceback
+INPUT_ERRORS = (OSError, MNISTFileError, CheckpointError)
+
+
+def settings(args: argparse.Namespace) -> dict[str, str | int | float]:
+    """The run's settings as the command line spells them (``--latent-dim``, or ``model`` for the positional)."""
+    return {name if name == "model" else "--" + name.replace("_", "-"): getattr(args, name) for name in SETTINGS}
 
 
 def build_trainer(args: argparse.Namespace, data: Dataset, device: torch.device) -> GANTrainer:
     """The run the arguments describe, from :mod:`gan_course.recipes`: Adam(``--lr``, (0.5, 0.999)), the chosen
-    generator loss, ``--d-steps`` D updates per G update, a checkpoint in ``--out`` and a progress bar (neither in a
-    dry run)."""
-    hooks = [] if args.dry_run else [Checkpoint(args.out / "checkpoint.pt", every=args.checkpoint_every), ProgressBar()]
+    generator loss, ``--d-steps`` D updates per G update, a checkpoint in ``--out`` that records :func:`settings`, and
+    a progress bar (neither in a dry run)."""
+    checkpoint = Checkpoint(args.out / "checkpoint.pt", every=args.checkpoint_every, settings=settings(args),
+                            resume=not args.start_over)
+    hooks = [] if args.dry_run else [checkpoint, ProgressBar()]
     options = dict(objective=OBJECTIVES[args.g_loss](), step=AlternatingStep(args.d_steps), hooks=hooks,
                    device=device)
     if args.model == "dcgan":
@@ -115,6 +130,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     train.add_argument("--g-loss", choices=sorted(OBJECTIVES), default="nonsaturating")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--checkpoint-every", type=int, default=1000)
+    train.add_argument("--start-over", action="store_true",
+                       help="do not resume the checkpoint in --out: train from step 0 and replace it")
     train.add_argument("--dry-run", action="store_true", help="two steps on batches of 8: a quick smoke test")
     args = parser.parse_args(argv)
     for name in ("steps", "batch_size", "latent_dim", "d_steps", "checkpoint_every"):
@@ -128,6 +145,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.dry_run:
         args.steps, args.batch_size = 2, 8
     args.out = args.out or Path("runs") / f"{args.model}-{args.dataset}"
+    for folder in (args.out, *args.out.parents):  # the nearest existing part of the path must be a folder
+        if folder.exists():
+            if not folder.is_dir():
+                parser.error(f"--out {args.out}: {folder} is a file, not a folder; name a folder for the run's "
+                             f"checkpoint, history and figures")
+            break
     return args
 
 
@@ -155,11 +178,11 @@ def _check_checkpoint_round_trip(args: argparse.Namespace, data: Dataset, device
 def train(args: argparse.Namespace) -> History:
     """Train as the arguments say; write checkpoint.pt (not in a dry run), history.csv, history.png and samples.png
     into ``args.out``."""
+    args.out.mkdir(parents=True, exist_ok=True)
     seed_everything(args.seed)
     device = default_device()
     data = DATASETS[args.dataset](args.batch_size, args.seed)
     trainer = build_trainer(args, data, device)
-    args.out.mkdir(parents=True, exist_ok=True)
     print(f"Training {args.model} on {args.dataset} on {device} for {args.steps} steps; writing to {args.out}")
     history = trainer.fit(args.steps)
     if args.dry_run:
@@ -179,4 +202,11 @@ def train(args: argparse.Namespace) -> History:
 
 
 def main(argv: Sequence[str] | None = None) -> History:
-    return train(parse_args(argv))
+    """The command line's error boundary: bad input (:data:`INPUT_ERRORS`) exits with status 1 and one message on
+    stderr, like argparse's own errors; anything else is a bug and keeps its traceback."""
+    args = parse_args(argv)
+    try:
+        return train(args)
+    except INPUT_ERRORS as error:
+        hint = " To start over, add --start-over." if isinstance(error, CheckpointError) else ""
+        raise SystemExit(f"python -m gan_course: error: {error}{hint}") from None

@@ -70,6 +70,45 @@ def test_checked_cells_show_no_progress_bar(chapter):
             assert "it/s]" not in text and "%|" not in text, "".join(cell["source"])
 
 
+# what a committed output must not show: a folder of the machine that executed the chapter, or a network error
+MACHINE_TRACES = re.compile(
+    r"(?<![\w.~])/(?:tmp|work|home|root|Users|usr|opt|var|mnt|private|srv)/"  # an absolute POSIX path
+    r"|\b[A-Za-z]:\\{1,2}\w"  # a Windows drive, printed or in a repr
+    r"|site-packages|ipykernel_\d|urlopen error|\[Errno -?\d+\]|Name or service not known"
+    r"|Temporary failure in name resolution|Connection refused"
+)
+BASE64 = re.compile(r"[A-Za-z0-9+/=]{200,}")  # embedded images and animation frames: not text, skipped
+
+
+def _output_texts(output: dict) -> list[str]:
+    texts = ["".join(output.get("text", "")), "\n".join(output.get("traceback", []))]
+    for kind, value in output.get("data", {}).items():
+        if kind.startswith("text/") or kind.endswith("json"):
+            texts.append(value if isinstance(value, str) else json.dumps(value) if not isinstance(value, list)
+                         else "".join(value))
+    return [BASE64.sub("", text) for text in texts if text]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_committed_outputs_name_no_path_of_the_machine_and_no_network_error(chapter):
+    found = []
+    for number, cell in enumerate(_code_cells(chapter)):
+        for output in cell.get("outputs", []):
+            for text in _output_texts(output):
+                found += [f"code cell {number}: ...{text[max(0, m.start() - 60):m.end() + 40]}..."
+                          for m in MACHINE_TRACES.finditer(text)]
+    assert not found, "\n".join(found)
+
+
+def test_the_machine_trace_scan_finds_what_it_is_for():
+    assert all(MACHINE_TRACES.search(text) for text in (
+        "/tmp/ipykernel_10532/1075972284.py:1: MNISTTestSplitWarning", "root='/work/main/data'",
+        "C:\\Users\\me", "<urlopen error [Errno -2] Name or service not known>", "/home/me/.venv/lib"))
+    assert not any(MACHINE_TRACES.search(text) for text in (
+        "gan_course.data.load_mnist:0: MNISTTestSplitWarning", "MNIST/raw under $GAN_COURSE_DATA", "runs/dcgan-mnist",
+        "D(x)/D(G(z))", "https://ossci-datasets.s3.amazonaws.com/mnist/", "1/2 of the steps"))
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_a_chapter_that_trains_on_mnist_scores_with_the_one_protocol(chapter):
     """Numbers from different chapters stand side by side only if every MNIST model is scored the same way."""

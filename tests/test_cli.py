@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from gan_course.cli import DATASETS, build_trainer, main, parse_args
+from gan_course.data import load_mnist_split
 from conftest import ROOT
 
 
@@ -84,3 +85,99 @@ def test_help_reads_as_plain_text_in_a_terminal():
                             timeout=120)
     assert result.returncode == 0 and "python -m gan_course train <model>" in result.stdout
     assert "``" not in result.stdout and ":class:" not in result.stdout and ":mod:" not in result.stdout
+
+
+def _damage_idx_header(root):
+    """Extract the test split beside its .gz files, then overwrite the images file's magic number."""
+    load_mnist_split("test", root, download=False)
+    images = root / "MNIST" / "raw" / "t10k-images-idx3-ubyte"
+    images.write_bytes(b"\xff\xff\xff\xff" + images.read_bytes()[4:])
+    return images
+
+
+def test_a_damaged_mnist_file_ends_in_one_message_as_a_user_sees_it(tmp_path, mnist_test_split):
+    images = _damage_idx_header(mnist_test_split)
+    env = {**os.environ, "GAN_COURSE_DATA": str(mnist_test_split)}
+    result = subprocess.run(
+        [sys.executable, "-m", "gan_course", "train", "mlp", "--dataset", "mnist", "--dry-run", "--out",
+         str(tmp_path / "run")], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"python -m gan_course: error: {images} is not a readable MNIST IDX file")
+    assert "download them again from https://" in last
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("header", "t10k-images-idx3-ubyte is not a readable MNIST IDX file"),
+    ("checksum", "t10k-labels-idx1-ubyte.gz does not have the MD5 checksum"),
+    ("empty", "No MNIST files in"),
+])
+def test_bad_mnist_data_exits_with_a_message_naming_the_file(damage, message, tmp_path, mnist_test_split,
+                                                             monkeypatch, capsys):
+    from gan_course.data import mnist
+
+    root = mnist_test_split
+    if damage == "header":
+        _damage_idx_header(root)
+    elif damage == "checksum":
+        (root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz").write_bytes(b"not mnist")
+    else:
+        root = tmp_path / "empty"
+        root.mkdir()
+    monkeypatch.setattr(mnist, "_failed_downloads", {root: "the download failed: offline (test)"})
+    monkeypatch.setenv("GAN_COURSE_DATA", str(root))
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "mlp", "--dataset", "mnist", "--dry-run", "--out", str(tmp_path / "run")])
+    assert exit_.value.code.startswith("python -m gan_course: error: ") and message in exit_.value.code
+    assert str(root / "MNIST" / "raw") in exit_.value.code
+
+
+def test_a_truncated_checkpoint_is_named_and_never_overwritten_unless_asked(tmp_path, capsys):
+    arguments = ["train", "mlp", "--dataset", "ring", "--steps", "2", "--batch-size", "16", "--out", str(tmp_path)]
+    main(arguments)
+    path = tmp_path / "checkpoint.pt"
+    damaged = path.read_bytes()[: path.stat().st_size // 2]
+    path.write_bytes(damaged)
+    with pytest.raises(SystemExit) as exit_:
+        main(arguments[:4] + ["--steps", "4"] + arguments[6:])
+    message = exit_.value.code
+    assert message.startswith(f"python -m gan_course: error: {path} cannot be read as a checkpoint (")
+    assert message.endswith("To start over, add --start-over.") and path.read_bytes() == damaged
+    history = main(arguments + ["--start-over"])
+    assert "Starting over" in capsys.readouterr().out and history.step == [1, 2]
+    assert torch.load(path, weights_only=True)["step"] == 2
+
+
+@pytest.mark.parametrize("inside", [False, True])
+def test_an_output_path_that_is_a_file_is_refused(inside, tmp_path, capsys):
+    file = tmp_path / "notes.txt"
+    file.write_text("mine")
+    out = file / "run" if inside else file
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "mlp", "--dataset", "ring", "--dry-run", "--out", str(out)])
+    assert exit_.value.code == 2 and f"{file} is a file, not a folder" in capsys.readouterr().err
+    assert file.read_text() == "mine"
+
+
+def test_resuming_with_other_settings_names_them_and_keeps_the_checkpoint(tmp_path, capsys):
+    arguments = ["train", "mlp", "--dataset", "ring", "--steps", "2", "--batch-size", "16", "--out", str(tmp_path)]
+    main(arguments + ["--latent-dim", "8"])
+    saved = (tmp_path / "checkpoint.pt").read_bytes()
+    with pytest.raises(SystemExit) as exit_:
+        main(arguments + ["--latent-dim", "4", "--lr", "0.001"])
+    message = exit_.value.code
+    assert "--latent-dim is 8 there and 4 in this run" in message and "--lr is 0.0002 there and 0.001" in message
+    assert "--batch-size" not in message and message.endswith("To start over, add --start-over.")
+    assert (tmp_path / "checkpoint.pt").read_bytes() == saved
+    main(arguments[:4] + ["--steps", "3"] + arguments[6:] + ["--latent-dim", "8"])  # more steps: a resume, not a change
+    assert "Resumed from" in capsys.readouterr().out
+
+
+def test_resuming_with_another_model_is_refused(tmp_path, mnist_test_split, monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_DATA", str(mnist_test_split))
+    arguments = ["--dataset", "mnist", "--steps", "1", "--batch-size", "8", "--out", str(tmp_path)]
+    main(["train", "mlp", *arguments])
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "dcgan", *arguments])
+    assert "model is 'mlp' there and 'dcgan' in this run" in exit_.value.code

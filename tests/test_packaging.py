@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 import yaml
 from packaging.requirements import Requirement
+from packaging.version import Version
 
 from conftest import ROOT
 
@@ -62,3 +65,13 @@ def test_the_classifier_weights_ship_with_the_package():
     patterns = project["tool"]["setuptools"]["package-data"]["gan_course"]
     shipped = [path for pattern in patterns for path in (ROOT / "gan_course").glob(pattern)]
     assert [path.name for path in shipped] == ["mnist_classifier.pt"]
+
+
+def test_jupyterlab_comes_with_the_book_extra_and_starts():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "jupyterlab" in {Requirement(r).name for r in project["optional-dependencies"]["book"]}
+    result = subprocess.run([sys.executable, "-m", "jupyterlab", "--version"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert Version(result.stdout.strip()).major == 4
+    assert "make lab" in (ROOT / "book" / "intro.md").read_text() and "lab:" in (ROOT / "Makefile").read_text()

@@ -23,6 +23,7 @@ from gan_course.training import (
     Acceleration,
     AlternatingStep,
     Checkpoint,
+    CheckpointError,
     DivergenceGuard,
     GANTrainer,
     Hook,
@@ -274,6 +275,51 @@ def test_resuming_without_a_stateful_hook_of_the_checkpoint_is_explained(tmp_pat
     trainer.save_checkpoint(tmp_path / "run.pt")
     with pytest.raises(ValueError, match="no state for the hook Snapshots"):
         make_trainer(hooks=[Snapshots(every=1)]).load_checkpoint(tmp_path / "run.pt")
+
+
+def test_a_checkpoint_of_other_networks_names_the_parameter_that_differs(tmp_path):
+    trainer = make_trainer()
+    trainer.fit(1)
+    trainer.save_checkpoint(tmp_path / "run.pt")
+
+    def trainer_of(generator, discriminator):
+        return GANTrainer(generator, discriminator, torch.optim.Adam(generator.parameters()),
+                          torch.optim.Adam(discriminator.parameters()), SamplerStream(ring(), batch_size=32, seed=0),
+                          NonSaturating(), Normal(4))
+
+    wider = trainer_of(MLPGenerator(4, (2,), hidden=(32, 16), output="linear"), MLPDiscriminator((2,), hidden=(16, 16)))
+    with pytest.raises(CheckpointError, match="its generator was made with other settings: net.0.weight has shape "
+                       "\\(16, 4\\) in the checkpoint and \\(32, 4\\) in this run"):
+        wider.load_checkpoint(tmp_path / "run.pt")
+    deeper = trainer_of(MLPGenerator(4, (2,), hidden=(16, 16), output="linear"),
+                        MLPDiscriminator((2,), hidden=(16, 16, 16)))
+    with pytest.raises(CheckpointError, match="net.4.weight has shape \\(1, 16\\) in the checkpoint and \\(16, 16\\)"):
+        deeper.load_checkpoint(tmp_path / "run.pt")
+    other = trainer_of(MLPGenerator(4, (2,), hidden=(16, 16), output="linear"), torch.nn.Sequential(torch.nn.Linear(2, 1)))
+    with pytest.raises(CheckpointError, match="its discriminator is another network: the checkpoint has net.0.bias, "
+                       "net.0.weight, net.2.bias …; this run has 0.bias, 0.weight"):
+        other.load_checkpoint(tmp_path / "run.pt")
+
+
+def test_a_file_that_is_no_checkpoint_is_named(tmp_path):
+    torch.save(torch.zeros(3), tmp_path / "tensor.pt")
+    with pytest.raises(CheckpointError, match="tensor.pt holds no GANTrainer checkpoint"):
+        make_trainer().load_checkpoint(tmp_path / "tensor.pt")
+    (tmp_path / "text.pt").write_text("hello")
+    with pytest.raises(CheckpointError, match="text.pt cannot be read as a checkpoint \\(.+\\): it was cut short"):
+        make_trainer().load_checkpoint(tmp_path / "text.pt")
+
+
+def test_the_checkpoint_hook_refuses_other_settings_and_can_start_over(tmp_path, capsys):
+    path = tmp_path / "run.pt"
+    make_trainer(hooks=[Checkpoint(path, settings={"lr": 0.001, "name": "ring"})]).fit(2)
+    with pytest.raises(CheckpointError, match="lr is 0.001 there and 0.01 in this run; name is 'ring' there and not set"):
+        make_trainer(hooks=[Checkpoint(path, settings={"lr": 0.01})]).fit(4)
+    assert torch.load(path, weights_only=True)["step"] == 2  # refused before any step: nothing was written
+    make_trainer(hooks=[Checkpoint(path, settings={"lr": 0.01}, resume=False)]).fit(1)
+    assert "Starting over" in capsys.readouterr().out and torch.load(path, weights_only=True)["step"] == 1
+    with pytest.raises(TypeError, match="a setting is a str, int, float or bool"):
+        Checkpoint(path, settings={"betas": (0.5, 0.999)})
 
 
 def test_a_checkpoint_is_not_written_when_the_run_fails(tmp_path):

@@ -13,14 +13,13 @@ A hook overrides the events it needs; each receives the trainer:
 
 Hooks run sorted by their ``order`` (stable): ``on_fit_start``, ``before_step`` and ``on_log`` in that order,
 ``after_step`` and ``on_fit_end`` in reverse, so a hook wraps those after it like nested ``with`` blocks. The
-:class:`Checkpoint` therefore resumes before the others start and saves after they have acted. A hook's
-``state_dict`` is saved in the run's checkpoint and given back, with the trainer, to ``load_state_dict`` — before
-the weights load, so a hook that changed the networks (growth) can rebuild them first.
+:class:`~gan_course.training.checkpoint.Checkpoint` therefore resumes before the others start and saves after they
+have acted. A hook's ``state_dict`` is saved in the run's checkpoint and given back, with the trainer, to
+``load_state_dict`` — before the weights load, so a hook that changed the networks (growth) can rebuild them first.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from torch import Tensor
@@ -140,32 +139,6 @@ class Snapshots(Hook):
 
     def load_state_dict(self, state: dict[str, Any], trainer: GANTrainer) -> None:
         self.samples = [(int(step), samples) for step, samples in state["samples"]]
-
-
-class Checkpoint(Hook):
-    """Resume from ``path`` when ``fit`` starts a fresh trainer and the file exists; save every ``every`` steps and
-    when ``fit`` returns (not when it raises), atomically. Re-running an interrupted cell or command continues it."""
-
-    order = -10
-
-    def __init__(self, path: str | Path, every: int = 1000):
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"every (steps between checkpoints) must be a positive integer, got {every!r}")
-        self.path = Path(path)
-        self.every = every
-
-    def on_fit_start(self, trainer: GANTrainer, steps: int) -> None:
-        if trainer.step == 0 and self.path.is_file():
-            trainer.load_checkpoint(self.path)
-            print(f"Resumed from {self.path} at step {trainer.step}.")
-
-    def after_step(self, trainer: GANTrainer) -> None:
-        if trainer.step % self.every == 0:
-            trainer.save_checkpoint(self.path)
-
-    def on_fit_end(self, trainer: GANTrainer, error: BaseException | None) -> None:
-        if error is None:
-            trainer.save_checkpoint(self.path)
 
 
 def hook_keys(hooks: Sequence[Hook]) -> list[str]:

@@ -27,6 +27,7 @@ from gan_course.latent.priors import Latent, Prior
 from gan_course.losses.objective import Objective, Terms
 from gan_course.seed import rng_state, set_rng_state
 from gan_course.training.acceleration import Acceleration
+from gan_course.training.checkpoint import CheckpointError, check_networks, read_checkpoint
 from gan_course.training.history import History
 from gan_course.training.hooks import DivergenceGuard, Hook, hook_keys
 from gan_course.training.steps import AlternatingStep, Step
@@ -255,12 +256,14 @@ class GANTrainer:
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict`; the hooks first, so that one that changed the networks can rebuild them."""
+        """Restore :meth:`state_dict`; the hooks first, so that one that changed the networks can rebuild them. A
+        state made with other hooks, settings or networks raises :class:`CheckpointError` saying which."""
         for key, hook in zip(hook_keys(self.hooks), self.hooks):
             if key not in state["hooks"] and hook.state_dict():
-                raise ValueError(f"the checkpoint holds no state for the hook {key}: it was made with the hooks "
-                                 f"{', '.join(state['hooks']) or '(none)'}; resume with those")
+                raise CheckpointError(f"the checkpoint holds no state for the hook {key}: it was made with the hooks "
+                                      f"{', '.join(state['hooks']) or '(none)'}; resume with those")
             hook.load_state_dict(state["hooks"].get(key, {}), self)
+        check_networks(self.networks, state["networks"])
         for name, net in self.networks.items():
             net.load_state_dict(state["networks"][name])
         for name, optimizer in self.optimizers.items():
@@ -290,5 +293,11 @@ class GANTrainer:
         os.replace(tmp, path)
 
     def load_checkpoint(self, path: str | Path) -> None:
-        """Restore a checkpoint written by :meth:`save_checkpoint` (loaded with ``weights_only=True``)."""
-        self.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        """Restore a checkpoint written by :meth:`save_checkpoint` (loaded with ``weights_only=True``). One that cannot
+        be read, or was made by a run with other settings or networks, raises
+        :class:`~gan_course.training.checkpoint.CheckpointError` naming the file and the difference."""
+        state = read_checkpoint(path)
+        try:
+            self.load_state_dict(state)
+        except CheckpointError as error:
+            raise CheckpointError(f"cannot resume from {path}: {error}.") from None
