@@ -37,6 +37,17 @@ def test_the_shipped_weights_are_small_and_load_with_weights_only():
         classifier(torch.zeros(3, 28, 28))
 
 
+def test_loading_the_classifier_draws_no_random_number():
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    classifier = load_mnist_classifier(device=torch.device("cpu"))
+    assert torch.equal(torch.rand(3), expected)  # building the metrics after seed_everything leaves a run unchanged
+    reference = torch.load(SHIPPED, map_location="cpu", weights_only=True)["state_dict"]
+    assert all(torch.equal(value, reference[key]) for key, value in classifier.state_dict().items())
+    assert all(p.device.type == "cpu" and p.dtype == torch.float32 for p in classifier.parameters())
+
+
 def test_missing_weights_say_how_to_make_them(tmp_path):
     with pytest.raises(FileNotFoundError, match="python -m gan_course.metrics.classifier --out"):
         load_mnist_classifier(tmp_path / "none.pt")

@@ -190,6 +190,8 @@ def load_mnist_classifier(path: str | Path | None = None, device: torch.device |
     """The classifier in eval mode on ``device`` (default :func:`gan_course.default_device`), with its ``meta``.
 
     ``path`` defaults to the weights shipped with the package; files are read with ``torch.load(weights_only=True)``.
+    Loading draws no random number, so building the metrics between ``seed_everything`` and a run leaves the run as
+    it would be without them.
     """
     if path is None:
         with resources.as_file(resources.files("gan_course.metrics") / "weights" / WEIGHTS) as shipped:
@@ -206,8 +208,9 @@ def load_mnist_classifier(path: str | Path | None = None, device: torch.device |
             f"(role seed {ROLE_SEED}, sizes {ROLE_SIZES}; the file says {meta.get('role_seed')}, "
             f"{meta.get('role_sizes')}): retrain them with `python -m gan_course.metrics.classifier --out <file>`"
         )
-    classifier = MNISTClassifier()
-    classifier.load_state_dict(checkpoint["state_dict"])
+    with torch.device("meta"):  # no random initialisation: loading must not move torch's global random generator
+        classifier = MNISTClassifier()
+    classifier.load_state_dict(checkpoint["state_dict"], assign=True)
     classifier.meta = meta
     return classifier.to(device or default_device()).eval()
 
