@@ -1,4 +1,5 @@
-"""The command line: ``python -m gan_course train <model> --dataset <name> --steps N --out DIR``.
+"""The command line: ``python -m gan_course train <model> --dataset <name> --steps N --out DIR`` trains a GAN;
+``python -m gan_course pretrained [<name> [--recreate]]`` lists, checks or re-creates the pretrained models.
 
 It builds the run with the recipes of :mod:`gan_course.recipes` — the same :class:`~gan_course.training.GANTrainer`
 the chapters use — saves a checkpoint as it goes (re-running the same command resumes it), and writes the history and
@@ -16,6 +17,7 @@ import argparse
 import csv
 import sys
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,7 @@ from gan_course.data.figures import plot_samples
 from gan_course.data.toy import SwissRoll
 from gan_course.device import default_device
 from gan_course.losses import Minimax, NonSaturating
+from gan_course.pretrained import CARDS, PretrainedError, pretrained, read_record, recreate, weights_path
 from gan_course.recipes import dcgan_trainer, mlp_trainer
 from gan_course.seed import seed_everything
 from gan_course.training import AlternatingStep, Checkpoint, CheckpointError, GANTrainer, History, ProgressBar
@@ -91,7 +94,7 @@ IMAGE_DATASETS = ("mnist",)
 # the options a run is made of: a checkpoint records them, and resuming with other values is refused
 SETTINGS = ("model", "dataset", "batch_size", "latent_dim", "lr", "d_steps", "g_loss", "seed")
 # the errors that mean bad input rather than a bug: reported in one line, without a traceback
-INPUT_ERRORS = (OSError, MNISTFileError, CheckpointError)
+INPUT_ERRORS = (OSError, MNISTFileError, CheckpointError, PretrainedError)
 
 
 def settings(args: argparse.Namespace) -> dict[str, str | int | float]:
@@ -133,7 +136,35 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     train.add_argument("--start-over", action="store_true",
                        help="do not resume the checkpoint in --out: train from step 0 and replace it")
     train.add_argument("--dry-run", action="store_true", help="two steps on batches of 8: a quick smoke test")
+    pretrained = commands.add_parser("pretrained", help="list the pretrained models, check one, or re-create it")
+    pretrained.add_argument("name", nargs="?", choices=list(CARDS), help="a model: show its card and check its file")
+    pretrained.add_argument("--recreate", action="store_true", help="train it again with its recipe (minutes on a "
+                            "CPU) and write its weights and record, by default over the package's")
+    pretrained.add_argument("--out", type=Path, help="with --recreate: the folder to write into instead")
+    pretrained.add_argument("--dry-run", action="store_true", help="with --recreate: two steps, written to a "
+                            "temporary folder and not kept: a smoke test")
     args = parser.parse_args(argv)
+    if args.command == "train":
+        _check_training(parser, args)
+    elif (args.out or args.dry_run) and not args.recreate:
+        parser.error("--out and --dry-run go with --recreate")
+    elif args.recreate and args.name is None:
+        parser.error("--recreate needs the name of a model: one of " + ", ".join(CARDS))
+    elif args.out is not None:
+        _check_folder(parser, args.out, "the checkpoint and its record")
+    return args
+
+
+def _check_folder(parser: argparse.ArgumentParser, path: Path, what: str) -> None:
+    """A parser error unless ``path`` is a folder or can become one (its nearest existing part is a folder)."""
+    for folder in (path, *path.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                parser.error(f"--out {path}: {folder} is a file, not a folder; name a folder for {what}")
+            return
+
+
+def _check_training(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     for name in ("steps", "batch_size", "latent_dim", "d_steps", "checkpoint_every"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}")
@@ -145,13 +176,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.dry_run:
         args.steps, args.batch_size = 2, 8
     args.out = args.out or Path("runs") / f"{args.model}-{args.dataset}"
-    for folder in (args.out, *args.out.parents):  # the nearest existing part of the path must be a folder
-        if folder.exists():
-            if not folder.is_dir():
-                parser.error(f"--out {args.out}: {folder} is a file, not a folder; name a folder for the run's "
-                             f"checkpoint, history and figures")
-            break
-    return args
+    _check_folder(parser, args.out, "the run's checkpoint, history and figures")
 
 
 def _write_history(history: History, path: Path) -> None:
@@ -201,11 +226,59 @@ def train(args: argparse.Namespace) -> History:
     return history
 
 
-def main(argv: Sequence[str] | None = None) -> History:
+def show_pretrained(args: argparse.Namespace) -> None:
+    """``pretrained``: the table of models; one model's card, with its file checked; or its re-creation."""
+    if args.name is None:
+        print(f"{'model':14s} {'chapter':19s} {'FCD':>6s} {'bound':>6s} {'size':>8s}  file")
+        for name, model in CARDS.items():
+            try:
+                record, status = read_record(name), "checked"
+                pretrained(name, device="cpu")
+            except PretrainedError as error:
+                record, status = None, f"unusable: {error}"
+            fcd, bound, size = ((f"{record['fcd']:.2f}", f"{record['fcd_bound']:.1f}", f"{record['bytes'] / 1e6:.2f} MB")
+                                if record else ("-", "-", "-"))
+            print(f"{name:14s} {model.chapter:19s} {fcd:>6s} {bound:>6s} {size:>8s}  {status}")
+        print("Load one with gan_course.pretrained.pretrained(name); `python -m gan_course pretrained <name>` shows "
+              "its card.")
+        return
+    model = CARDS[args.name]
+    if args.recreate:
+        previous = read_record(args.name, args.out) if weights_path(args.name, args.out).is_file() else None
+        start = time.perf_counter()
+        if args.dry_run:
+            with tempfile.TemporaryDirectory() as folder:
+                record = recreate(args.name, folder, dry_run=True)
+                pretrained(args.name, device="cpu", folder=folder)
+        else:
+            record = recreate(args.name, args.out)
+        where = "a temporary folder, not kept (dry run)" if args.dry_run else weights_path(args.name, args.out)
+        print(f"Re-created {args.name} in {time.perf_counter() - start:.0f} s; wrote {where}: SHA-256 "
+              f"{record['sha256'][:16]}…, FCD {record['fcd']:.2f} (float32 weights {record['fcd_float32']:.2f})")
+        if previous is not None and not args.dry_run:
+            same = "the same file as" if previous["sha256"] == record["sha256"] else "a different file from"
+            print(f"This is {same} the one it replaces ({previous['sha256'][:16]}…, FCD {previous['fcd']:.2f}).")
+        return
+    loaded = pretrained(args.name, device="cpu")
+    record = loaded.record
+    print(f"{model.name}: {model.summary}\n  chapter: {model.chapter}\n  recipe: {model.recipe}\n  settings: "
+          + ", ".join(f"{key}={value}" for key, value in model.settings.items()))
+    print(f"  trained on {record['data']} with torch {record['torch']}")
+    scores = f"FCD {record['fcd']:.2f} (stated bound {record['fcd_bound']:.1f}), classes {record['classes']}/10"
+    if "label_accuracy" in record:
+        scores += f", label accuracy {record['label_accuracy']:.1%}"
+    print(f"  scores (the course's protocol, n = {record['n']}): {scores}")
+    print(f"  file: {weights_path(model.name)} ({record['bytes'] / 1e6:.2f} MB), SHA-256 {record['sha256']} "
+          f"checked\n  re-create it with: {model.command}")
+
+
+def main(argv: Sequence[str] | None = None) -> History | None:
     """The command line's error boundary: bad input (:data:`INPUT_ERRORS`) exits with status 1 and one message on
     stderr, like argparse's own errors; anything else is a bug and keeps its traceback."""
     args = parse_args(argv)
     try:
+        if args.command == "pretrained":
+            return show_pretrained(args)
         return train(args)
     except INPUT_ERRORS as error:
         hint = " To start over, add --start-over." if isinstance(error, CheckpointError) else ""

@@ -60,11 +60,15 @@ def test_the_readme_maps_every_module_of_the_package():
             assert f"`{folder}/`" in section, f"the folder {folder} is not in the README"
 
 
-def test_the_classifier_weights_ship_with_the_package():
+def test_the_classifier_weights_and_the_pretrained_models_ship_with_the_package():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     patterns = project["tool"]["setuptools"]["package-data"]["gan_course"]
-    shipped = [path for pattern in patterns for path in (ROOT / "gan_course").glob(pattern)]
-    assert [path.name for path in shipped] == ["mnist_classifier.pt"]
+    shipped = {path.relative_to(ROOT / "gan_course").as_posix() for pattern in patterns
+               for path in (ROOT / "gan_course").glob(pattern)}
+    from gan_course.pretrained import CARDS
+
+    checkpoints = {f"pretrained/weights/{name}{suffix}" for name in CARDS for suffix in (".pt", ".json")}
+    assert shipped == {"metrics/weights/mnist_classifier.pt"} | checkpoints
 
 
 def test_jupyterlab_comes_with_the_book_extra_and_starts():
