@@ -6,6 +6,7 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import animation
 from matplotlib.figure import Figure
 from torch import Tensor
 
@@ -97,3 +98,23 @@ def plot_snapshots(snapshots: Snapshots | Sequence[tuple[int, Tensor]], count: i
         show_images(images, nrow=nrow, title=f"step {step}", ax=ax)
     fig.tight_layout()
     return fig
+
+
+def animate_snapshots(snapshots: Snapshots | Sequence[tuple[int, Tensor]], nrow: int = 8,
+                      interval: int = 400) -> animation.FuncAnimation:
+    """The fixed-noise samples of every snapshot in turn: how the same latents' images change over training. Show it
+    with ``HTML(anim.to_jshtml())``."""
+    taken = snapshots.samples if isinstance(snapshots, Snapshots) else list(snapshots)
+    if not taken:
+        raise ValueError("no snapshots were taken: train with a Snapshots(every=...) hook")
+    fig, ax = plt.subplots(figsize=(4, 4.3))
+
+    def update(index: int) -> list:
+        ax.clear()
+        step, images = taken[index]
+        show_images(images, nrow=nrow, title=f"step {step}", ax=ax)
+        return []
+
+    anim = animation.FuncAnimation(fig, update, frames=len(taken), interval=interval, blit=False)
+    plt.close(fig)
+    return anim
