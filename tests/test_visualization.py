@@ -31,13 +31,19 @@ from gan_course.visualization.generator_units import (
     unit_correlations,
 )
 from gan_course.visualization.generator_units_figures import plot_intervention, plot_unit_correlations
-from gan_course.visualization.latent_space import classifier_features, embed, read_walk
+from gan_course.visualization.latent_space import (
+    classifier_features,
+    embed,
+    neighbour_mixing,
+    read_crossfade,
+    read_walk,
+)
 from gan_course.visualization.latent_space_figures import plot_embedding, plot_walk
 from gan_course.visualization.network_statistics import NetworkStatistics, coverage_over_training
 from gan_course.visualization.network_statistics_figures import (
     plot_coverage,
     plot_gradient_norms,
-    plot_weight_histograms,
+    plot_histograms,
 )
 
 
@@ -147,6 +153,14 @@ def test_embeddings_and_latent_walks():
     assert walk.roughness >= 1 and walk.change.shape == (7,)
     features = classifier_features(classifier, walk.images)
     assert features.shape == (8, 64)
+    fade = read_crossfade(classifier, walk.images[0], walk.images[-1], steps=9)
+    assert np.allclose(fade.change, fade.change[0], rtol=1e-5) and fade.roughness == pytest.approx(1.0, abs=1e-5)
+    assert torch.allclose(fade.images[4], (walk.images[0] + walk.images[-1]) / 2)
+    points = torch.randn(200, 3)
+    assert neighbour_mixing(points[:100], points[100:]) == pytest.approx(0.5, abs=0.1)  # one cloud: mixed
+    assert neighbour_mixing(points[:100], points[100:] + 100) == 0.0  # apart: no real neighbour
+    with pytest.raises(ValueError, match="k must be between 1 and 199"):
+        neighbour_mixing(points[:100], points[100:], k=200)
     assert plot_walk(walk, "walk").axes and plot_embedding(np.random.rand(8, 2), walk.labels, np.ones(8), "t").axes
 
 
@@ -161,6 +175,11 @@ def test_network_statistics_record_histograms_and_layer_gradients(tmp_path):
     assert statistics.steps == [0, 2, 4]
     weights = sum(p.numel() for p in generator.parameters())
     assert all(h.sum() == weights for h in statistics.histograms["generator"])  # out-of-range weights in end bins
+    assert statistics.gradient_histograms["generator"][0].sum() == 0  # no update yet at step 0: no gradient
+    assert statistics.gradient_histograms["generator"][-1].sum() == weights
+    magnitudes = torch.cat([p.grad.flatten() for p in generator.parameters()]).abs().double().numpy()
+    expected = np.histogram(np.clip(np.log10(np.maximum(magnitudes, 1e-10)), -10, 0), np.linspace(-10, 0, 51))[0]
+    assert np.array_equal(statistics.gradient_histograms["generator"][-1], expected)
     norms = statistics.gradient_norms["discriminator"]
     assert list(norms) == ["net.0.weight", "net.2.weight", "net.4.weight"] and np.isnan(norms["net.0.weight"][0])
     assert norms["net.0.weight"][-1] == pytest.approx(float(discriminator.net[0].weight.grad.norm()))
@@ -172,7 +191,10 @@ def test_network_statistics_record_histograms_and_layer_gradients(tmp_path):
     resumed.load_checkpoint(tmp_path / "run.pt")
     assert again.steps == statistics.steps and np.array_equal(again.histograms["generator"][1],
                                                               statistics.histograms["generator"][1])
-    assert plot_weight_histograms(statistics).axes and plot_gradient_norms(statistics)
+    assert np.array_equal(again.gradient_histograms["discriminator"][2], statistics.gradient_histograms["discriminator"][2])
+    assert plot_histograms(statistics).axes and plot_gradient_norms(statistics)
+    with pytest.raises(ValueError, match="gradient_bins must be at least two increasing"):
+        NetworkStatistics(2, gradient_bins=[0.0, -1.0])
     with pytest.raises(ValueError, match="bins must be at least two increasing"):
         NetworkStatistics(2, bins=[0.0])
 
@@ -187,6 +209,8 @@ def test_coverage_reads_snapshots_and_finds_the_collapse(mnist_test_split):
     coverage = coverage_over_training([(0, varied), (10, varied), (20, ones)], classifier)
     assert coverage.steps == [0, 10, 20] and coverage.classes[:2] == [10, 10] and coverage.classes[2] <= 3
     assert coverage.first_collapse(5) == 20 and coverage_over_training([(0, varied)], classifier).first_collapse() is None
+    not_yet_learned = coverage_over_training([(0, ones), (10, varied), (20, varied)], classifier)
+    assert not_yet_learned.first_collapse(5) is None  # one class at the start is not a collapse
     assert coverage.kl_to_uniform[2] > coverage.kl_to_uniform[0]
     assert plot_coverage({"run": coverage})
     snapshots = Snapshots(every=1)

@@ -8,7 +8,12 @@ features, and walks between latent points read by it, with how smooth the walk i
   with the classifier, and measures it: the largest and the mean pixel change between neighbouring images, and the
   *roughness*, the largest step over the mean one (1 for a walk that changes at an even pace; a jump shows as a
   large value), and the class switches along the way. Radford et al. (2016, Section 6.1) take smooth transitions
-  as a sign that G has not memorised: "sharp transitions" would mean it has.
+  as a sign that G has not memorised: "sharp transitions" would mean it has. :func:`read_crossfade` reads the
+  straight path between two images in pixel space for comparison: it changes at an even pace by construction, but
+  passes through overlays of two digits that the classifier is unsure of.
+* :func:`neighbour_mixing` measures the embedding's picture in the full feature space: the share of real digits
+  among each generated digit's $k$ nearest neighbours in a pooled set of as many real as generated digits — 0.5 when
+  the two are mixed, 0 when the generated digits sit apart.
 """
 
 from __future__ import annotations
@@ -73,16 +78,46 @@ class WalkReading:
         return int((self.labels[1:] != self.labels[:-1]).sum())
 
 
+def _reading(images: Tensor, classifier: MNISTClassifier) -> WalkReading:
+    with torch.no_grad(), eval_mode(classifier):
+        probabilities = torch.softmax(classifier(images.to(next(classifier.parameters()).device)), dim=1).cpu()
+    change = (images[1:] - images[:-1]).abs().mean(dim=(1, 2, 3)).numpy()
+    return WalkReading(images, probabilities.numpy(), probabilities.argmax(1).numpy(), change)
+
+
 def read_walk(generator: nn.Module, classifier: MNISTClassifier, z0: Tensor, z1: Tensor, steps: int = 32,
               method: str = "spherical") -> WalkReading:
     """Walk from ``z0`` to ``z1`` in ``steps`` images (:func:`~gan_course.latent.interpolate`), and read it."""
     if steps < 3:
         raise ValueError(f"steps must be at least 3 to measure a walk, got {steps}")
     path = interpolate(z0, z1, steps, method)
-    device = next(generator.parameters()).device
-    with torch.no_grad(), eval_mode(generator), eval_mode(classifier):
-        images = generator(path.to(device))
-        probabilities = torch.softmax(classifier(images.to(next(classifier.parameters()).device)), dim=1).cpu()
-    images = images.cpu()
-    change = (images[1:] - images[:-1]).abs().mean(dim=(1, 2, 3)).numpy()
-    return WalkReading(images, probabilities.numpy(), probabilities.argmax(1).numpy(), change)
+    with torch.no_grad(), eval_mode(generator):
+        images = generator(path.to(next(generator.parameters()).device)).cpu()
+    return _reading(images, classifier)
+
+
+def read_crossfade(classifier: MNISTClassifier, image0: Tensor, image1: Tensor, steps: int = 32) -> WalkReading:
+    """The straight path $(1 - t) x_0 + t x_1$ between two images ``(C, H, W)`` in pixel space, read as
+    :func:`read_walk` reads a latent walk."""
+    if steps < 3:
+        raise ValueError(f"steps must be at least 3 to measure a walk, got {steps}")
+    if image0.shape != image1.shape or image0.ndim != 3:
+        raise ValueError(f"image0 and image1 must be two images of one shape (C, H, W), got {tuple(image0.shape)} and "
+                         f"{tuple(image1.shape)}")
+    t = torch.linspace(0, 1, steps).view(-1, 1, 1, 1)
+    return _reading((1 - t) * image0 + t * image1, classifier)
+
+
+def neighbour_mixing(real: Tensor, generated: Tensor, k: int = 10) -> float:
+    """The mean share of real points among the ``k`` nearest neighbours (Euclidean, itself excluded) of each
+    generated point, in the pooled set of ``real`` and ``generated`` feature vectors of equal number."""
+    if real.ndim != 2 or generated.shape != real.shape:
+        raise ValueError(f"real and generated must be feature sets of one shape (N, d), got {tuple(real.shape)} and "
+                         f"{tuple(generated.shape)}")
+    if not 1 <= k < 2 * len(real):
+        raise ValueError(f"k must be between 1 and {2 * len(real) - 1}, got {k}")
+    pooled = torch.cat([real, generated]).double()
+    distances = torch.cdist(pooled[len(real):], pooled)
+    distances[torch.arange(len(generated)), len(real) + torch.arange(len(generated))] = float("inf")  # not itself
+    neighbours = distances.topk(k, largest=False).indices
+    return float((neighbours < len(real)).double().mean())

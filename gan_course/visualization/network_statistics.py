@@ -26,21 +26,28 @@ if TYPE_CHECKING:
 NETWORKS = ("generator", "discriminator")
 
 
+def _edges(bins: Sequence[float], name: str) -> np.ndarray:
+    edges = np.asarray(bins, dtype=np.float64)
+    if edges.ndim != 1 or len(edges) < 2 or not (np.diff(edges) > 0).all():
+        raise ValueError(f"{name} must be at least two increasing bin edges")
+    return edges
+
+
 class NetworkStatistics(Hook):
-    """Every ``every`` steps (and at step 0), for G and D: the histogram of all their weights over ``bins`` (edges;
-    values outside go to the end bins, counted as such), and the 2-norm of each weight tensor's gradient from the
-    network's last update. ``steps``, ``histograms[network]`` ``(records, bins - 1)`` and
+    r"""Every ``every`` steps (and at step 0), for G and D: the histogram of all their weights over ``bins`` (edges;
+    values outside go to the end bins, counted as such), the histogram of $\log_{10}$ of their gradients' magnitudes
+    over ``gradient_bins`` (from the network's last update; exact zeros in the lowest bin), and the 2-norm of each
+    weight tensor's gradient. ``steps``, ``histograms[network]``, ``gradient_histograms[network]`` and
     ``gradient_norms[network][parameter]`` after the run; they are kept in the run's checkpoint."""
 
-    def __init__(self, every: int, bins: Sequence[float] = tuple(np.linspace(-0.5, 0.5, 51))):
+    def __init__(self, every: int, bins: Sequence[float] = tuple(np.linspace(-0.5, 0.5, 51)),
+                 gradient_bins: Sequence[float] = tuple(np.linspace(-10, 0, 51))):
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"every (steps between records) must be a positive integer, got {every!r}")
-        edges = np.asarray(bins, dtype=np.float64)
-        if edges.ndim != 1 or len(edges) < 2 or not (np.diff(edges) > 0).all():
-            raise ValueError("bins must be at least two increasing bin edges")
-        self.every, self.bins = every, edges
+        self.every, self.bins, self.gradient_bins = every, _edges(bins, "bins"), _edges(gradient_bins, "gradient_bins")
         self.steps: list[int] = []
         self.histograms: dict[str, list[np.ndarray]] = {name: [] for name in NETWORKS}
+        self.gradient_histograms: dict[str, list[np.ndarray]] = {name: [] for name in NETWORKS}
         self.gradient_norms: dict[str, dict[str, list[float]]] = {name: {} for name in NETWORKS}
 
     def _record(self, trainer: GANTrainer) -> None:
@@ -50,6 +57,11 @@ class NetworkStatistics(Hook):
             weights = torch.cat([p.detach().flatten().cpu() for p in network.parameters()]).double().numpy()
             clipped = np.clip(weights, self.bins[0], self.bins[-1])  # counted in the end bins, not dropped
             self.histograms[name].append(np.histogram(clipped, self.bins)[0])
+            gradients = [p.grad.detach().flatten().cpu() for p in network.parameters() if p.grad is not None]
+            magnitudes = torch.cat(gradients).abs().double().numpy() if gradients else np.zeros(0)
+            logs = np.log10(np.maximum(magnitudes, 10.0 ** self.gradient_bins[0]))
+            self.gradient_histograms[name].append(np.histogram(np.clip(logs, *self.gradient_bins[[0, -1]]),
+                                                               self.gradient_bins)[0])
             for parameter, value in network.named_parameters():
                 if value.ndim > 1:  # weight tensors of convolutions and linear layers
                     norm = float(value.grad.norm()) if value.grad is not None else float("nan")
@@ -66,12 +78,15 @@ class NetworkStatistics(Hook):
     def state_dict(self) -> dict[str, Any]:
         return {"steps": list(self.steps),
                 "histograms": {name: [torch.as_tensor(h) for h in hs] for name, hs in self.histograms.items()},
+                "gradient_histograms": {name: [torch.as_tensor(h) for h in hs]
+                                        for name, hs in self.gradient_histograms.items()},
                 "gradient_norms": {name: {p: list(v) for p, v in norms.items()}
                                    for name, norms in self.gradient_norms.items()}}
 
     def load_state_dict(self, state: dict[str, Any], trainer: GANTrainer) -> None:
         self.steps = [int(step) for step in state["steps"]]
         self.histograms = {name: [h.numpy() for h in hs] for name, hs in state["histograms"].items()}
+        self.gradient_histograms = {name: [h.numpy() for h in hs] for name, hs in state["gradient_histograms"].items()}
         self.gradient_norms = {name: {p: [float(x) for x in v] for p, v in norms.items()}
                                for name, norms in state["gradient_norms"].items()}
 
@@ -87,8 +102,14 @@ class Coverage:
     counts: list[np.ndarray] = field(repr=False)
 
     def first_collapse(self, classes: int = 5) -> int | None:
-        """The first step after which the snapshots cover fewer than ``classes`` classes, or None."""
-        return next((step for step, covered in zip(self.steps, self.classes) if covered < classes), None)
+        """The first step at which the snapshots cover fewer than ``classes`` classes *after* having covered at least
+        that many (an untrained G, which draws one blob, has not collapsed: it has not yet learned), or None."""
+        learned = False
+        for step, covered in zip(self.steps, self.classes):
+            learned = learned or covered >= classes
+            if learned and covered < classes:
+                return step
+        return None
 
 
 def coverage_over_training(snapshots: Sequence[tuple[int, Tensor]], classifier: MNISTClassifier) -> Coverage:

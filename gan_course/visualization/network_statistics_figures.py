@@ -9,14 +9,20 @@ from matplotlib.figure import Figure
 from gan_course.visualization.network_statistics import NETWORKS, Coverage, NetworkStatistics
 
 
-def plot_weight_histograms(statistics: NetworkStatistics) -> Figure:
-    """Each network's weight histogram at every record, as a heat map (step × weight value, log counts)."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-    for ax, name in zip(axes, NETWORKS):
-        counts = np.log10(1 + np.stack(statistics.histograms[name]).T)
-        ax.imshow(counts, aspect="auto", origin="lower", cmap="viridis",
-                  extent=(statistics.steps[0], statistics.steps[-1], statistics.bins[0], statistics.bins[-1]))
-        ax.set(title=f"{name}'s weights (log10 of 1 + count)", xlabel="step", ylabel="weight value")
+def plot_histograms(statistics: NetworkStatistics) -> Figure:
+    """Each network's weight histogram (top) and gradient-magnitude histogram (bottom) at every record, as heat maps
+    over the steps (log10 of 1 + count)."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 6.4), sharex=True)
+    extent = (statistics.steps[0], statistics.steps[-1])
+    for column, name in enumerate(NETWORKS):
+        for row, (histograms, bins, label) in enumerate(((statistics.histograms[name], statistics.bins, "weight value"),
+                                                         (statistics.gradient_histograms[name], statistics.gradient_bins,
+                                                          "log10 |gradient|"))):
+            ax = axes[row, column]
+            ax.imshow(np.log10(1 + np.stack(histograms).T), aspect="auto", origin="lower", cmap="viridis",
+                      extent=(*extent, bins[0], bins[-1]))
+            ax.set(title=f"{name}: {'weights' if row == 0 else 'gradients at its last update'}", ylabel=label,
+                   xlabel="step" if row == 1 else None)
     fig.tight_layout()
     return fig
 
