@@ -36,7 +36,7 @@ Train = Callable[[Tensor, Tensor, torch.device, bool, bool], tuple[nn.Module, nn
 
 @dataclass(frozen=True)
 class ModelCard:
-    """One pretrained model: its ``name`` (``"dcgan-mnist"``), the ``chapter`` (notebook) whose main model it is, a
+    r"""One pretrained model: its ``name`` (``"dcgan-mnist"``), the ``chapter`` (notebook) whose main model it is, a
     one-line ``summary``, the ``recipe`` call and ``settings`` that make it, its ``train`` function and ``build`` (the
     empty networks the weights load into). The prior is $z \sim N(0, I)$ of G's ``latent_dim``, with a uniform label
     for a ``conditional`` G. ``margin`` is how far above the Fréchet classifier distance
