@@ -10,7 +10,7 @@ from matplotlib import animation
 from matplotlib.figure import Figure
 from torch import Tensor
 
-from gan_course.data.figures import show_images
+from gan_course.data.figures import image_grid, show_images
 from gan_course.training.history import History
 from gan_course.training.hooks import Snapshots
 
@@ -103,18 +103,26 @@ def plot_snapshots(snapshots: Snapshots | Sequence[tuple[int, Tensor]], count: i
 def animate_snapshots(snapshots: Snapshots | Sequence[tuple[int, Tensor]], nrow: int = 8,
                       interval: int = 400) -> animation.FuncAnimation:
     """The fixed-noise samples of every snapshot in turn: how the same latents' images change over training. Show it
-    with ``HTML(anim.to_jshtml())``."""
+    with ``HTML(anim.to_jshtml())``. Frames are drawn pixel for pixel (nearest neighbour, at the grid's own size), so
+    each stays small in a notebook."""
     taken = snapshots.samples if isinstance(snapshots, Snapshots) else list(snapshots)
     if not taken:
         raise ValueError("no snapshots were taken: train with a Snapshots(every=...) hook")
-    fig, ax = plt.subplots(figsize=(4, 4.3))
+    first = image_grid(taken[0][1], nrow)
+    dpi = 100
+    fig, ax = plt.subplots(figsize=(first.shape[1] / dpi, (first.shape[0] + 24) / dpi), dpi=dpi)
+    fig.subplots_adjust(0, 0, 1, first.shape[0] / (first.shape[0] + 24))
+    ax.set_axis_off()
+    picture = ax.imshow(first, interpolation="nearest")
+    title = ax.set_title("", fontsize=8)
 
     def update(index: int) -> list:
-        ax.clear()
         step, images = taken[index]
-        show_images(images, nrow=nrow, title=f"step {step}", ax=ax)
-        return []
+        picture.set_data(image_grid(images, nrow))
+        title.set_text(f"step {step}")
+        return [picture, title]
 
+    update(0)
     anim = animation.FuncAnimation(fig, update, frames=len(taken), interval=interval, blit=False)
     plt.close(fig)
     return anim

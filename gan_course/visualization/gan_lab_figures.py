@@ -94,12 +94,13 @@ def draw_lab(views: LabViews, fig: Figure | None = None, layers: Sequence[str] =
     return fig
 
 
-def animate_lab(frames: Sequence[LabViews], interval: int = 300) -> animation.FuncAnimation:
+def animate_lab(frames: Sequence[LabViews], interval: int = 300, dpi: int = 60) -> animation.FuncAnimation:
     """An animation of recorded views (from :meth:`GANLab.record <gan_course.visualization.gan_lab.GANLab.record>`),
-    one frame each; show it with ``HTML(anim.to_jshtml())``."""
+    one frame each, drawn at ``dpi`` (a small one keeps a notebook that embeds the frames light); show it with
+    ``HTML(anim.to_jshtml())``."""
     if not frames:
         raise ValueError("frames is empty: record a run with GANLab.record(steps, every) first")
-    fig = plt.figure(figsize=(9.5, 4.8))
+    fig = plt.figure(figsize=(9.5, 4.8), dpi=dpi)
 
     def update(index: int) -> list:
         draw_lab(frames[index], fig)

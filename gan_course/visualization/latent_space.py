@@ -9,8 +9,8 @@ features, and walks between latent points read by it, with how smooth the walk i
   *roughness*, the largest step over the mean one (1 for a walk that changes at an even pace; a jump shows as a
   large value), and the class switches along the way. Radford et al. (2016, Section 6.1) take smooth transitions
   as a sign that G has not memorised: "sharp transitions" would mean it has. :func:`read_crossfade` reads the
-  straight path between two images in pixel space for comparison: it changes at an even pace by construction, but
-  passes through overlays of two digits that the classifier is unsure of.
+  straight path between two images in pixel space for comparison: it changes at an even pace by construction, and
+  passes through overlays of two digits.
 * :func:`neighbour_mixing` measures the embedding's picture in the full feature space: the share of real digits
   among each generated digit's $k$ nearest neighbours in a pooled set of as many real as generated digits — 0.5 when
   the two are mixed, 0 when the generated digits sit apart.
