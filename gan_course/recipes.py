@@ -12,7 +12,7 @@ import math
 from typing import Any, Iterator, Sequence
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from gan_course.data import TensorStream
 from gan_course.device import default_device
@@ -46,6 +46,29 @@ def check_range(images: Tensor, purpose: str = "") -> None:
                          f"[0, 1] with x * 2 - 1")
 
 
+def _square_images(images: Tensor) -> tuple[int, int]:
+    """The channels and size of a square batch of images (N, C, H, W) for a tanh generator, refusing anything else."""
+    if images.ndim != 4 or images.shape[-1] != images.shape[-2]:
+        raise ValueError(f"images must be a square batch (N, C, H, W), got shape {tuple(images.shape)}")
+    check_range(images, " for the tanh generator")
+    return images.shape[1], images.shape[-1]
+
+
+def _adam_trainer(generator: nn.Module, discriminator: nn.Module, lr: float, betas: tuple[float, float],
+                  data: Iterator[Any], objective: Objective, prior: Prior, **trainer_options: Any) -> GANTrainer:
+    """The two networks in the training loop, each with its own Adam(``lr``, ``betas``)."""
+    return GANTrainer(
+        generator,
+        discriminator,
+        torch.optim.Adam(generator.parameters(), lr=lr, betas=betas),
+        torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas),
+        data,
+        objective,
+        prior,
+        **trainer_options,
+    )
+
+
 def mlp_trainer(
     data: Iterator[Tensor],
     sample_shape: Sequence[int],
@@ -67,16 +90,8 @@ def mlp_trainer(
     hidden_g, hidden_d = ((128, 128), (128, 128)) if small else ((256, 512), (512, 256))
     generator = MLPGenerator(latent_dim, sample_shape, hidden=hidden_g, output=output).to(device)
     discriminator = MLPDiscriminator(sample_shape, hidden=hidden_d).to(device)
-    return GANTrainer(
-        generator,
-        discriminator,
-        torch.optim.Adam(generator.parameters(), lr=lr, betas=betas),
-        torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas),
-        data,
-        objective or NonSaturating(),
-        prior or Normal(latent_dim),
-        **trainer_options,
-    )
+    return _adam_trainer(generator, discriminator, lr, betas, data, objective or NonSaturating(),
+                         prior or Normal(latent_dim), **trainer_options)
 
 
 def dcgan_trainer(
@@ -100,24 +115,12 @@ def dcgan_trainer(
     ``images`` (N, C, H, W) in [-1, 1], square, of a size :func:`~gan_course.models.dcgan.layer_plan` supports.
     ``width`` is the paper's ngf = ndf. The data order is seeded with ``seed``.
     """
-    if images.ndim != 4 or images.shape[-1] != images.shape[-2]:
-        raise ValueError(f"images must be a square batch (N, C, H, W), got shape {tuple(images.shape)}")
-    check_range(images, " for the tanh generator")
+    channels, size = _square_images(images)
     device = device or default_device()
-    channels, size = images.shape[1], images.shape[-1]
     generator = DCGANGenerator(latent_dim, size, channels, width).to(device)
     discriminator = DCGANDiscriminator(size, channels, width).to(device)
-    betas = (beta1, 0.999)
-    return GANTrainer(
-        generator,
-        discriminator,
-        torch.optim.Adam(generator.parameters(), lr=lr, betas=betas),
-        torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas),
-        TensorStream(images, batch_size, seed),
-        objective or NonSaturating(),
-        prior or Normal(latent_dim),
-        **trainer_options,
-    )
+    return _adam_trainer(generator, discriminator, lr, (beta1, 0.999), TensorStream(images, batch_size, seed),
+                         objective or NonSaturating(), prior or Normal(latent_dim), **trainer_options)
 
 
 def wgan_gp_trainer(
@@ -141,23 +144,12 @@ def wgan_gp_trainer(
     ``lr`` is the chapter's $10^{-3}$: with these small networks and short runs the paper's $10^{-4}$ learns far more
     slowly (the chapter measures both). The data order is seeded with ``seed``.
     """
-    if images.ndim != 4 or images.shape[-1] != images.shape[-2]:
-        raise ValueError(f"images must be a square batch (N, C, H, W), got shape {tuple(images.shape)}")
-    check_range(images, " for the tanh generator")
+    channels, size = _square_images(images)
     device = device or default_device()
-    channels, size = images.shape[1], images.shape[-1]
     generator = DCGANGenerator(latent_dim, size, channels, width).to(device)
     critic = DCGANDiscriminator(size, channels, width, normalization="layer").to(device)
-    return GANTrainer(
-        generator,
-        critic,
-        torch.optim.Adam(generator.parameters(), lr=lr, betas=betas),
-        torch.optim.Adam(critic.parameters(), lr=lr, betas=betas),
-        TensorStream(images, batch_size, seed),
-        WGANGP(lam=lam),
-        Normal(latent_dim),
-        **trainer_options,
-    )
+    return _adam_trainer(generator, critic, lr, betas, TensorStream(images, batch_size, seed), WGANGP(lam=lam),
+                         Normal(latent_dim), **trainer_options)
 
 
 def conditional_mlp_trainer(
@@ -181,16 +173,8 @@ def conditional_mlp_trainer(
     shape = tuple(images.shape[1:])
     generator = ConditionalMLPGenerator(latent_dim, n_classes, shape).to(device)
     discriminator = ConditionalMLPDiscriminator(n_classes, shape).to(device)
-    return GANTrainer(
-        generator,
-        discriminator,
-        torch.optim.Adam(generator.parameters(), lr=lr, betas=betas),
-        torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas),
-        TensorStream(images, batch_size, seed, labels=labels),
-        NonSaturating(),
-        Labelled(Normal(latent_dim), n_classes),
-        **trainer_options,
-    )
+    return _adam_trainer(generator, discriminator, lr, betas, TensorStream(images, batch_size, seed, labels=labels),
+                         NonSaturating(), Labelled(Normal(latent_dim), n_classes), **trainer_options)
 
 
 def progan_trainer(
