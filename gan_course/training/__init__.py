@@ -5,7 +5,8 @@
 * :mod:`~gan_course.training.steps` — :class:`AlternatingStep` (Algorithm 1 of Goodfellow et al. 2014) and the
   :class:`Step` protocol for models that need their own.
 * :mod:`~gan_course.training.hooks` — :class:`Hook` and the standard ones: :class:`DivergenceGuard`,
-  :class:`ProgressBar`, :class:`Snapshots`.
+  :class:`ProgressBar`, :class:`Snapshots`, and :class:`Periodic`, the base of a hook that records every few
+  steps.
 * :mod:`~gan_course.training.checkpoint` — the :class:`Checkpoint` hook, which resumes a re-run cell or command, and
   :class:`CheckpointError` for a checkpoint that is damaged or was made with other settings.
 * :mod:`~gan_course.training.progressive` — progressive growing (Karras et al. 2018): :class:`ProgressiveSchedule`,
@@ -20,7 +21,7 @@ from gan_course.training.acceleration import Acceleration
 from gan_course.training.ema import GeneratorEMA, ema_of
 from gan_course.training.history import History
 from gan_course.training.checkpoint import Checkpoint, CheckpointError
-from gan_course.training.hooks import DivergenceGuard, Hook, ProgressBar, Snapshots, TrainingDiverged
+from gan_course.training.hooks import DivergenceGuard, Hook, Periodic, ProgressBar, Snapshots, TrainingDiverged
 from gan_course.training.progressive import (
     GrowthCost,
     ProgressiveGrowing,
@@ -44,6 +45,7 @@ __all__ = [
     "ema_of",
     "History",
     "Hook",
+    "Periodic",
     "ProgressBar",
     "ProgressiveGrowing",
     "ProgressiveReals",

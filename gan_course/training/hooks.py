@@ -112,27 +112,51 @@ class ProgressBar(Hook):
             self._bar = None
 
 
-class Snapshots(Hook):
+class Periodic(Hook):
+    """A hook that records something at step 0 of a fresh run and after every ``every`` steps. A subclass names what
+    it takes (``taken``, for messages), and defines :meth:`take` and :meth:`has_records` (so that a resumed run, or a
+    second ``fit``, does not take step 0 again)."""
+
+    taken = "records"
+
+    def __init__(self, every: int):
+        if not isinstance(every, int) or every < 1:
+            raise ValueError(f"every (steps between {self.taken}) must be a positive integer, got {every!r}")
+        self.every = every
+
+    def take(self, trainer: GANTrainer) -> None:
+        """Record the trainer's current state."""
+        raise NotImplementedError
+
+    def has_records(self) -> bool:
+        """Whether anything has been recorded yet."""
+        raise NotImplementedError
+
+    def on_fit_start(self, trainer: GANTrainer, steps: int) -> None:
+        if trainer.step == 0 and not self.has_records():
+            self.take(trainer)
+
+    def after_step(self, trainer: GANTrainer) -> None:
+        if trainer.step % self.every == 0:
+            self.take(trainer)
+
+
+class Snapshots(Periodic):
     """Samples of the trainer's fixed latent batch at step 0 and every ``every`` steps: ``samples`` lists
     ``(step, samples)`` pairs, on the CPU. They are drawn in eval mode without touching any random generator, so
     taking them does not change the run, and they are checkpointed, so a resumed run has the same ones."""
 
+    taken = "snapshots"
+
     def __init__(self, every: int):
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"every (steps between snapshots) must be a positive integer, got {every!r}")
-        self.every = every
+        super().__init__(every)
         self.samples: list[tuple[int, Tensor]] = []
 
-    def _take(self, trainer: GANTrainer) -> None:
+    def take(self, trainer: GANTrainer) -> None:
         self.samples.append((trainer.step, trainer.sample(latent=trainer.fixed_latent)))
 
-    def on_fit_start(self, trainer: GANTrainer, steps: int) -> None:
-        if trainer.step == 0 and not self.samples:
-            self._take(trainer)
-
-    def after_step(self, trainer: GANTrainer) -> None:
-        if trainer.step % self.every == 0:
-            self._take(trainer)
+    def has_records(self) -> bool:
+        return bool(self.samples)
 
     def state_dict(self) -> dict[str, Any]:
         return {"samples": list(self.samples)}

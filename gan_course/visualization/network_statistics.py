@@ -18,7 +18,7 @@ from torch import Tensor
 
 from gan_course.metrics.classes import class_histogram
 from gan_course.metrics.classifier import MNISTClassifier
-from gan_course.training.hooks import Hook
+from gan_course.training.hooks import Periodic
 
 if TYPE_CHECKING:
     from gan_course.training.trainer import GANTrainer
@@ -33,7 +33,7 @@ def _edges(bins: Sequence[float], name: str) -> np.ndarray:
     return edges
 
 
-class NetworkStatistics(Hook):
+class NetworkStatistics(Periodic):
     r"""Every ``every`` steps (and at step 0), for G and D: the histogram of all their weights over ``bins`` (edges;
     values outside go to the end bins, counted as such), the histogram of $\log_{10}$ of their gradients' magnitudes
     over ``gradient_bins`` (from the network's last update; exact zeros in the lowest bin), and the 2-norm of each
@@ -42,15 +42,17 @@ class NetworkStatistics(Hook):
 
     def __init__(self, every: int, bins: Sequence[float] = tuple(np.linspace(-0.5, 0.5, 51)),
                  gradient_bins: Sequence[float] = tuple(np.linspace(-10, 0, 51))):
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"every (steps between records) must be a positive integer, got {every!r}")
-        self.every, self.bins, self.gradient_bins = every, _edges(bins, "bins"), _edges(gradient_bins, "gradient_bins")
+        super().__init__(every)
+        self.bins, self.gradient_bins = _edges(bins, "bins"), _edges(gradient_bins, "gradient_bins")
         self.steps: list[int] = []
         self.histograms: dict[str, list[np.ndarray]] = {name: [] for name in NETWORKS}
         self.gradient_histograms: dict[str, list[np.ndarray]] = {name: [] for name in NETWORKS}
         self.gradient_norms: dict[str, dict[str, list[float]]] = {name: {} for name in NETWORKS}
 
-    def _record(self, trainer: GANTrainer) -> None:
+    def has_records(self) -> bool:
+        return bool(self.steps)
+
+    def take(self, trainer: GANTrainer) -> None:
         self.steps.append(trainer.step)
         for name in NETWORKS:
             network = trainer.networks[name]
@@ -66,14 +68,6 @@ class NetworkStatistics(Hook):
                 if value.ndim > 1:  # weight tensors of convolutions and linear layers
                     norm = float(value.grad.norm()) if value.grad is not None else float("nan")
                     self.gradient_norms[name].setdefault(parameter, []).append(norm)
-
-    def on_fit_start(self, trainer: GANTrainer, steps: int) -> None:
-        if trainer.step == 0 and not self.steps:
-            self._record(trainer)
-
-    def after_step(self, trainer: GANTrainer) -> None:
-        if trainer.step % self.every == 0:
-            self._record(trainer)
 
     def state_dict(self) -> dict[str, Any]:
         return {"steps": list(self.steps),
