@@ -1,4 +1,5 @@
-# Two commands do all the set-up (see README.md): `make book` and `make test`; `make lab` opens the chapters.
+# Two commands do all the set-up (see README.md): `make book` and `make test`; `make lab` opens the chapters;
+# `make release` writes the exercises' student and instructor notebooks and autograders.
 # Each creates the virtual environment .venv on its first run (about 2 minutes) and reuses it afterwards.
 
 PYTHON ?= python3
@@ -7,7 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export GAN_COURSE_PROFILE ?= fast
 
-.PHONY: book test lab venv execute clean
+RELEASE ?= release
+
+.PHONY: book test lab venv execute release clean
 
 venv: $(STAMP)
 
@@ -32,6 +35,12 @@ lab: $(STAMP)
 execute: $(STAMP)
 	cd book && GAN_COURSE_PROFILE=cpu ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=3600 *.ipynb
+
+# For instructors: student notebooks, autograders and instructor notebooks in $(RELEASE)/ (see README, "Teaching").
+# Otter checks that every instructor notebook passes all its tests (with the fast profile, a few minutes);
+# RELEASE_FLAGS=--no-run-tests skips that.
+release: $(STAMP)
+	$(BIN)/python -m tools.release --out $(RELEASE) $(RELEASE_FLAGS)
 
 clean:
 	rm -rf _build .pytest_cache

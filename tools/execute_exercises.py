@@ -28,7 +28,12 @@ def execute_exercises(path: Path, timeout: int = 1800) -> int:
     section = nbformat.v4.new_notebook(cells=[nb.cells[i] for i in indices], metadata=nb.metadata)
     os.environ["GAN_COURSE_PROFILE"] = "cpu"
     NotebookClient(section, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    for index, cell in zip(indices, section.cells):
+    before = [c.get("execution_count") or 0 for c in nb.cells[:first] if c.cell_type == "code"]
+    for offset, (index, cell) in enumerate(zip(indices, section.cells), start=max(before, default=0) + 1):
+        cell.execution_count = offset  # numbered after the chapter's cells, as in a run from the top
+        for output in cell.outputs:
+            if "execution_count" in output:
+                output.execution_count = offset
         nb.cells[index] = cell
     nbformat.write(nb, path)
     return len(indices)
