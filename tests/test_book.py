@@ -150,3 +150,33 @@ def test_links_to_a_chapter_whose_title_holds_math_give_their_own_text():
         text = "\n".join("".join(c["source"]) for c in json.loads(chapter.read_text())["cells"] if c["cell_type"] == "markdown")
         bare = [name for name in re.findall(r"\{doc\}`([^`<>]+)`", text) if name.strip() in with_math]
         assert not bare, f"{chapter.name} links to {bare} by title; write {{doc}}`plain text <{bare[0]}>`"
+
+
+def _figure_cells(path: Path) -> list[dict]:
+    """The code cells before the exercises whose outputs hold an image."""
+    cells = json.loads(path.read_text())["cells"]
+    end = next((i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
+                and "".join(c["source"]).strip() == "## Exercises"), len(cells))
+    return [c for c in cells[:end] if c["cell_type"] == "code"
+            and any(k.startswith("image/") for o in c.get("outputs", []) for k in o.get("data", {}))]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_every_figure_has_its_code_behind_a_toggle_and_a_caption(chapter):
+    for cell in _figure_cells(chapter):
+        tags = cell["metadata"].get("tags", [])
+        head = "".join(cell["source"])[:80]
+        assert "hide-input" in tags or "remove-input" in tags, f"{chapter.name}: hide the plotting code of {head!r}"
+        figure = cell["metadata"].get("mystnb", {}).get("figure", {})
+        assert len(figure.get("caption", "")) >= 20, f"{chapter.name}: give the figure of {head!r} a caption"
+        images = sum(k.startswith("image/") for o in cell["outputs"] for k in o.get("data", {}))
+        assert "name" in figure or images > 1, f"{chapter.name}: name the figure of {head!r} so text can refer to it"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_every_chapter_opens_with_what_it_teaches_needs_and_takes(chapter):
+    first = "".join(next(c for c in json.loads(chapter.read_text())["cells"] if c["cell_type"] == "markdown")["source"])
+    box = re.search(r"```\{admonition\} In this chapter\n(.*?)\n```", first, re.S)
+    assert box, f"{chapter.name}: open with the 'In this chapter' box"
+    for part in ("**You will learn**", "**Prerequisites:**", "**Run time:**", "CPU", "GPU"):
+        assert part in box.group(1), f"{chapter.name}: the box lacks {part}"

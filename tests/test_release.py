@@ -4,16 +4,17 @@ answers pass every check, and otter-grader autograders — for every chapter."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from otter.assign.solutions import replace_solutions
 
 from conftest import ROOT
 from tools import release as release_tool
@@ -61,10 +62,18 @@ def test_release_refuses_to_replace_a_folder_that_is_not_a_release(tmp_path, cap
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_no_solution_text_or_code_survives_in_the_student_notebook(released, chapter):
+    """Every line of an answer's solution part, of a hidden check and of a written solution is absent from the
+    student's notebook and checks, unless the student is meant to see that line anyway (it is in the chapter outside
+    the exercises, in a prompt, in an answer's stub or in a public check)."""
     nb = nbformat.read(chapter, as_version=4)
     exercises = read_exercises(chapter)
     own = {i for e in exercises for i in e.cells}
-    elsewhere = "\n".join(cell.source for i, cell in enumerate(nb.cells) if i not in own)
+    visible = [cell.source for i, cell in enumerate(nb.cells) if i not in own]
+    for exercise in exercises:
+        visible.append(nb.cells[exercise.prompt].source)
+        visible += ["\n".join(replace_solutions(nb.cells[i].source.split("\n"), "python")) for i in exercise.answers]
+        visible += [nb.cells[i].source for i in exercise.checks]
+    visible = "\n".join(visible)
     student_dir = released / "student" / chapter.stem
     student = _text(nbformat.read(student_dir / chapter.name, as_version=4))
     student += "\n".join(p.read_text() for p in (student_dir / "tests").glob("*.py"))
@@ -78,7 +87,8 @@ def test_no_solution_text_or_code_survives_in_the_student_notebook(released, cha
             secret += nb.cells[i].source.splitlines()
         if exercise.solution is not None:
             secret += SOLUTION_RE.search(nb.cells[exercise.solution].source)["body"].splitlines()[1:]
-        lines = {line.strip() for line in secret if len(line.strip()) >= 20 and line.strip() not in elsewhere}
+        lines = {line.strip() for line in secret if len(line.strip()) >= 20 and line.strip() not in visible}
+        assert lines or not secret, f"{exercise.label}: nothing of its solution could be looked for"
         leaked = sorted(line for line in lines if line in student)
         assert not leaked, f"{exercise.label}: solution text in the student release: {leaked[:3]}"
 
@@ -136,3 +146,26 @@ def test_student_notebook_runs_its_checks_fail_on_the_stubs_and_pass_on_the_answ
         on_answers = _results(client, student, tmp_path / "autograder" / "tests", questions)
         failing = {q: r for q, r in on_answers.items() if not all(r)}
         assert not failing and all(on_answers.values()), f"checks the instructor's answers fail: {failing}"
+
+
+def test_the_autograder_gives_the_instructor_full_marks_and_the_stubs_none(released, tmp_path, monkeypatch):
+    """The grading path of the README, `otter run` with the chapter's autograder zip, on the chapter that runs fastest
+    among those with autograded exercises."""
+    chapter = ROOT / "book" / "05_transposed_convolution.ipynb"
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "fast")
+    autograder = released / "autograder" / f"{chapter.stem}-autograder.zip"
+    scores = {}
+    for who, notebook in (("instructor", released / "instructor" / chapter.name),
+                          ("student", released / "student" / chapter.stem / chapter.name)):
+        folder = tmp_path / who
+        folder.mkdir()
+        shutil.copy(notebook, folder / "submission.ipynb")
+        subprocess.run([str(Path(sys.executable).parent / "otter"), "run", "-a", str(autograder), "--no-logo",
+                        "-o", str(folder), str(folder / "submission.ipynb")], cwd=folder, check=True,
+                       capture_output=True, text=True)
+        results = json.loads((folder / "results.json").read_text())
+        scores[who] = {t["name"]: (t["score"], t["max_score"]) for t in results["tests"] if "score" in t}
+    graded = {e.question for e in read_exercises(chapter) if e.autograded}
+    assert set(scores["instructor"]) == set(scores["student"]) == graded
+    assert all(score == maximum > 0 for score, maximum in scores["instructor"].values())
+    assert all(score == 0 for score, _ in scores["student"].values())
