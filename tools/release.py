@@ -20,6 +20,7 @@ repository (``_config.yml``); their Colab badges and the checks they download po
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import json
 import re
@@ -73,8 +74,34 @@ def cleaned(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return cell
 
 
-def hidden_test(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def _printed_expressions(node: ast.AST) -> list[ast.Expr]:
+    """The expression statements that an interactive interpreter prints: those outside function and class bodies."""
+    found = []
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(child, ast.Expr) and not isinstance(child.value, ast.Constant):
+            found.append(child)
+        else:
+            found += _printed_expressions(child)
+    return found
+
+
+def test_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A check cell as an otter test case. Otter runs a case as a doctest, in the interpreter's interactive mode,
+    where an expression statement with a value (``torch.manual_seed(0)``, also inside a loop) would print it and fail
+    the case: such statements are assigned to ``_`` instead."""
     cell = cleaned(cell)
+    lines = cell.source.split("\n")
+    for node in _printed_expressions(ast.parse(cell.source)):
+        line = lines[node.lineno - 1]
+        lines[node.lineno - 1] = line[: node.col_offset] + "_ = " + line[node.col_offset :]
+    cell.source = "\n".join(lines)
+    return cell
+
+
+def hidden_test(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    cell = test_cell(cell)
     cell.source = f'""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n{cell.source}'
     return cell
 
@@ -117,7 +144,7 @@ def question_cells(nb: nbformat.NotebookNode, exercise: Exercise, number: str) -
         *([] if written else solution),
         raw("# END SOLUTION"),
         raw("# BEGIN TESTS"),
-        *[cleaned(nb.cells[i]) for i in exercise.checks],
+        *[test_cell(nb.cells[i]) for i in exercise.checks],
         *[hidden_test(nb.cells[i]) for i in exercise.hidden_checks],
         raw("# END TESTS"),
         raw("# END QUESTION"),
