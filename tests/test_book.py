@@ -130,6 +130,7 @@ def test_book_builds_offline_without_warnings(tmp_path):
     for chapter in CHAPTERS:
         page = (html / chapter.relative_to(ROOT).with_suffix(".html")).read_text()
         assert "<img" in page, f"{chapter.name} renders no figure"
+        assert re.search(r'<span class="caption-number">Fig\. \d+\.\d+ </span>', page), f"{chapter.name}: no numbered figure"
         assert "colab.research.google.com" in page, f"{chapter.name} has no Colab launch button"
         assert 'class="solution admonition"' not in page, f"{chapter.name} shows a solution: add :class: dropdown"
 
