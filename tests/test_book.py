@@ -9,10 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 
 from conftest import ROOT
+from tools.exercises import exercise_section
 
 
 def _toc_files() -> list[str]:
@@ -155,10 +157,9 @@ def test_links_to_a_chapter_whose_title_holds_math_give_their_own_text():
 
 def _figure_cells(path: Path) -> list[dict]:
     """The code cells before the exercises whose outputs hold an image."""
-    cells = json.loads(path.read_text())["cells"]
-    end = next((i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
-                and "".join(c["source"]).strip() == "## Exercises"), len(cells))
-    return [c for c in cells[:end] if c["cell_type"] == "code"
+    nb = nbformat.read(path, as_version=4)
+    first, _ = exercise_section(nb)
+    return [c for c in nb.cells[:first] if c["cell_type"] == "code"
             and any(k.startswith("image/") for o in c.get("outputs", []) for k in o.get("data", {}))]
 
 

@@ -10,7 +10,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from conftest import ROOT
-from tools.colab import GITHUB_RE, Release, disagreements, first_code_cell, install_cell, read_release, write
+from tools.colab import Release, disagreements, first_code_cell, install_cell, read_release, write
 from tools.exercises import chapters
 
 
@@ -27,8 +27,7 @@ def test_the_install_cell_pins_the_release_tag_of_this_package():
 
 
 def test_no_other_committed_file_names_the_repository():
-    url = read_release().url
-    owner_and_name = GITHUB_RE.match(url)["owner"] + "/" + GITHUB_RE.match(url)["name"]
+    owner_and_name = read_release().owner_and_name
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     naming = sorted(name for name in files if not name.endswith((".pt", ".gz", ".png"))
                     and owner_and_name in (ROOT / name).read_text(errors="ignore"))

@@ -168,7 +168,7 @@ def test_the_autograder_gives_the_instructor_full_marks(released, tmp_path, monk
 def test_a_check_line_with_a_value_is_assigned_so_otters_doctest_does_not_print_it():
     cell = nbformat.v4.new_code_cell("import torch\ntorch.manual_seed(0)\nfor i in range(2):\n    with torch.no_grad():\n"
                                      "        torch.rand(1)\ndef f():\n    torch.rand(1)\n'''a note'''\nassert f() is None")
-    assert release_tool.test_cell(cell).source == (
+    assert release_tool.otter_case(cell).source == (
         "import torch\n_ = torch.manual_seed(0)\nfor i in range(2):\n    with torch.no_grad():\n        _ = torch.rand(1)\n"
         "def f():\n    torch.rand(1)\n'''a note'''\nassert f() is None"
     )

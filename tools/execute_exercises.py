@@ -26,8 +26,16 @@ def execute_exercises(path: Path, timeout: int = 1800) -> int:
     first, stop = exercise_section(nb)
     indices = [i for i in range(first, stop) if nb.cells[i].cell_type == "code"]
     section = nbformat.v4.new_notebook(cells=[nb.cells[i] for i in indices], metadata=nb.metadata)
-    os.environ["GAN_COURSE_PROFILE"] = "cpu"
-    NotebookClient(section, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    profile = os.environ.get("GAN_COURSE_PROFILE")
+    os.environ["GAN_COURSE_PROFILE"] = "cpu"  # the kernel inherits the environment
+    try:
+        NotebookClient(section, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        if profile is None:
+            del os.environ["GAN_COURSE_PROFILE"]
+        else:
+            os.environ["GAN_COURSE_PROFILE"] = profile
     before = [c.get("execution_count") or 0 for c in nb.cells[:first] if c.cell_type == "code"]
     for offset, (index, cell) in enumerate(zip(indices, section.cells), start=max(before, default=0) + 1):
         cell.execution_count = offset  # numbered after the chapter's cells, as in a run from the top

@@ -180,11 +180,20 @@ def parse_exercises(nb: nbformat.NotebookNode, chapter: str, complete: bool = Tr
     return exercises
 
 
+def _body(match: re.Match) -> str:
+    """A directive's content without its ``:option:`` lines."""
+    return OPTIONS_RE.sub("", match["body"]).strip("\n")
+
+
 def plain_exercise(source: str, number: str) -> str:
     """An ``{exercise}`` block as plain markdown (Jupyter and Colab do not render MyST directives)."""
     match = EXERCISE_RE.search(source)
-    body = OPTIONS_RE.sub("", match["body"]).strip("\n")
-    return f"**Exercise {number}: {match['title'].strip()}**\n\n{body}\n"
+    return f"**Exercise {number}: {match['title'].strip()}**\n\n{_body(match)}\n"
+
+
+def plain_solution(source: str) -> str:
+    """A ``{solution}`` block as plain markdown."""
+    return f"**Solution**\n\n{_body(SOLUTION_RE.search(source))}\n"
 
 
 def chapters(book: Path) -> list[Path]:

@@ -23,7 +23,6 @@ import argparse
 import ast
 import copy
 import json
-import re
 import shutil
 import sys
 import tempfile
@@ -34,13 +33,12 @@ import yaml
 
 from tools.colab import ROOT, Release, first_code_cell, read_release
 from tools.exercises import (
-    ANSWER_TAG,
     EXERCISE_TAGS,
-    SOLUTION_RE,
     Exercise,
     chapters,
     parse_exercises,
     plain_exercise,
+    plain_solution,
 )
 
 DEFAULT_STUDENT_BRANCH = "student"
@@ -54,13 +52,6 @@ def raw(text: str) -> nbformat.NotebookNode:
 
 def markdown(text: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_markdown_cell(text)
-
-
-def plain_solution(source: str) -> str:
-    """A ``{solution}`` block as plain markdown."""
-    match = SOLUTION_RE.search(source)
-    body = re.sub(r"\A(?::[\w-]+:[^\n]*\n)+", "", match["body"]).strip("\n")
-    return f"**Solution**\n\n{body}\n"
 
 
 def cleaned(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -87,7 +78,7 @@ def _printed_expressions(node: ast.AST) -> list[ast.Expr]:
     return found
 
 
-def test_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def otter_case(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A check cell as an otter test case. Otter runs a case as a doctest, in the interpreter's interactive mode,
     where an expression statement with a value (``torch.manual_seed(0)``, also inside a loop) would print it and fail
     the case: such statements are assigned to ``_`` instead."""
@@ -101,7 +92,7 @@ def test_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def hidden_test(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    cell = test_cell(cell)
+    cell = otter_case(cell)
     cell.source = f'""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n{cell.source}'
     return cell
 
@@ -122,19 +113,25 @@ def student_install_cell(release: Release, branch: str, chapter: str, public_tes
     )
 
 
+def written_question(name: str, points: int, prompt: nbformat.NotebookNode,
+                     solution: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+    """A question graded by hand: its prompt, and the written solution with its rubric for the instructor."""
+    return [
+        raw(f"# BEGIN QUESTION\nname: {name}\nmanual: true\npoints: {points}"),
+        prompt,
+        raw("# BEGIN SOLUTION"),
+        *solution,
+        raw("# END SOLUTION"),
+        raw("# END QUESTION"),
+    ]
+
+
 def question_cells(nb: nbformat.NotebookNode, exercise: Exercise, number: str) -> list[nbformat.NotebookNode]:
     """One exercise in otter's format: an autograded question, and a written one for its solution's rubric."""
     prompt = markdown(plain_exercise(nb.cells[exercise.prompt].source, number))
     solution = [markdown(plain_solution(nb.cells[exercise.solution].source))] if exercise.solution is not None else []
     if not exercise.autograded:
-        return [
-            raw(f"# BEGIN QUESTION\nname: {exercise.question}\nmanual: true\npoints: {exercise.points}"),
-            prompt,
-            raw("# BEGIN SOLUTION"),
-            *solution,
-            raw("# END SOLUTION"),
-            raw("# END QUESTION"),
-        ]
+        return written_question(exercise.question, exercise.points, prompt, solution)
     written = exercise.rubric_points is not None
     cells = [
         raw(f"# BEGIN QUESTION\nname: {exercise.question}\npoints: {exercise.points}"),
@@ -144,27 +141,20 @@ def question_cells(nb: nbformat.NotebookNode, exercise: Exercise, number: str) -
         *([] if written else solution),
         raw("# END SOLUTION"),
         raw("# BEGIN TESTS"),
-        *[test_cell(nb.cells[i]) for i in exercise.checks],
+        *[otter_case(nb.cells[i]) for i in exercise.checks],
         *[hidden_test(nb.cells[i]) for i in exercise.hidden_checks],
         raw("# END TESTS"),
         raw("# END QUESTION"),
     ]
     if written:
-        cells += [
-            raw(f"# BEGIN QUESTION\nname: {exercise.question}_written\nmanual: true\npoints: {exercise.rubric_points}"),
-            markdown(f"**Exercise {number}, written parts:** answer the parts that are not checked by code here."),
-            raw("# BEGIN SOLUTION"),
-            *solution,
-            raw("# END SOLUTION"),
-            raw("# END QUESTION"),
-        ]
+        parts = markdown(f"**Exercise {number}, written parts:** answer the parts that are not checked by code here.")
+        cells += written_question(f"{exercise.question}_written", exercise.rubric_points, parts, solution)
     return cells
 
 
-def master_notebook(path: Path, release: Release, branch: str, run_tests: bool) -> nbformat.NotebookNode:
-    """The otter-grader master notebook of one chapter."""
-    nb = nbformat.read(path, as_version=4)
-    exercises = parse_exercises(nb, path.stem)
+def master_notebook(path: Path, nb: nbformat.NotebookNode, exercises: list[Exercise], release: Release, branch: str,
+                    run_tests: bool) -> nbformat.NotebookNode:
+    """The otter-grader master notebook of the chapter ``nb`` (read from ``path``) with its ``exercises``."""
     number = int(path.stem.split("_", 1)[0])
     public = [e.question for e in exercises if e.autograded]
     config = {
@@ -203,11 +193,13 @@ def release_chapter(path: Path, out: Path, release: Release, branch: str, run_te
     """Run otter assign on one chapter's master notebook and file its three outputs under ``out``."""
     from otter.assign import main as otter_assign
 
+    nb = nbformat.read(path, as_version=4)
+    exercises = parse_exercises(nb, path.stem)
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
         master = work / "master" / path.name
         master.parent.mkdir()
-        nbformat.write(master_notebook(path, release, branch, run_tests), master)
+        nbformat.write(master_notebook(path, nb, exercises, release, branch, run_tests), master)
         dist = work / "dist"
         otter_assign(str(master), str(dist), no_run_tests=not run_tests)
         student = out / "student" / path.stem
@@ -218,7 +210,6 @@ def release_chapter(path: Path, out: Path, release: Release, branch: str, run_te
         (out / "autograder").mkdir(parents=True, exist_ok=True)
         (zip_file,) = (dist / "autograder").glob("*.zip")
         shutil.copy(zip_file, out / "autograder" / f"{path.stem}-autograder.zip")
-    exercises = parse_exercises(nbformat.read(path, as_version=4), path.stem)
     return {
         "chapter": path.stem,
         "exercises": len(exercises),
