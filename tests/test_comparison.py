@@ -32,7 +32,7 @@ def test_one_row_per_entry_with_mean_and_std_over_seeds(table):
         values = table.values(name, "high_quality")
         assert len(values) == 2
         mean, std, count = table.summary(name, "high_quality")
-        assert math.isclose(mean, values.mean()) and math.isclose(std, values.std()) and count == 2
+        assert math.isclose(mean, values.mean()) and math.isclose(std, values.std(ddof=1)) and count == 2
         assert all(run.samples.shape == (300, 2) and run.coverage.n_samples == 300 for run in table.runs[name])
     rows = table.rows()
     assert len(rows) == 3 and rows[1][0] == "NS-GAN" and rows[2][-1] == "2/2"
@@ -107,10 +107,11 @@ def test_runs_without_high_quality_samples_are_left_out_of_the_reverse_kl_and_sa
     table.runs["GAN"] = [Run("GAN", 0, ModeCoverage((5, 5, 0, 0, 0, 0, 0, 0), 20), None),
                          Run("GAN", 1, ModeCoverage((0,) * 8, 20), None)]
     mean, std, count = table.summary("GAN", "reverse_kl")
-    assert count == 1 and math.isclose(mean, math.log(4)) and std == 0
-    assert table.summary("GAN", "modes_covered") == (1.0, 1.0, 2)
+    assert count == 1 and math.isclose(mean, math.log(4)) and math.isnan(std)
+    mean, std, count = table.summary("GAN", "modes_covered")  # 2 and 0 modes: sample std sqrt(2), not 1
+    assert (mean, count) == (1.0, 2) and math.isclose(std, math.sqrt(2))
     assert "(1 of 2 runs: the others have no high-quality sample)" in str(table)
-    assert "1.386 (1 of 2 runs" in str(table) and "1.0 ± 1.0 / 8" in str(table)
+    assert "1.386 (1 of 2 runs" in str(table) and "1.0 ± 1.4 / 8" in str(table)
 
 
 def test_a_single_run_is_shown_without_a_spread_and_an_undefined_kl_is_named():

@@ -10,13 +10,12 @@ would give — in seconds instead of the chapter's run time. The rest of the not
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
+from tools.execute_cells import execute_cells
 from tools.exercises import exercise_section
 
 
@@ -24,27 +23,7 @@ def execute_exercises(path: Path, timeout: int = 1800) -> int:
     """Run the exercise section's code cells of ``path`` in order; write their outputs back. Returns the cell count."""
     nb = nbformat.read(path, as_version=4)
     first, stop = exercise_section(nb)
-    indices = [i for i in range(first, stop) if nb.cells[i].cell_type == "code"]
-    section = nbformat.v4.new_notebook(cells=[nb.cells[i] for i in indices], metadata=nb.metadata)
-    profile = os.environ.get("GAN_COURSE_PROFILE")
-    os.environ["GAN_COURSE_PROFILE"] = "cpu"  # the kernel inherits the environment
-    try:
-        NotebookClient(section, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-    finally:
-        if profile is None:
-            del os.environ["GAN_COURSE_PROFILE"]
-        else:
-            os.environ["GAN_COURSE_PROFILE"] = profile
-    before = [c.get("execution_count") or 0 for c in nb.cells[:first] if c.cell_type == "code"]
-    for offset, (index, cell) in enumerate(zip(indices, section.cells), start=max(before, default=0) + 1):
-        cell.execution_count = offset  # numbered after the chapter's cells, as in a run from the top
-        for output in cell.outputs:
-            if "execution_count" in output:
-                output.execution_count = offset
-        nb.cells[index] = cell
-    nbformat.write(nb, path)
-    return len(indices)
+    return execute_cells(path, [i for i in range(first, stop) if nb.cells[i].cell_type == "code"], timeout)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -105,15 +105,16 @@ class ComparisonTable:
                         dtype=np.float64)
 
     def summary(self, name: str, metric: str) -> tuple[float, float, int]:
-        """Mean, (population) standard deviation and number of the finished runs where the metric is defined.
+        """Mean, sample standard deviation (ddof = 1) and number of the finished runs where the metric is defined.
 
         The reverse KL is undefined (NaN) for a run without any high-quality sample; such runs are left out of its
-        mean, and the table says so. The mean and std are NaN if no run counts."""
+        mean, and the table says so. The mean and std are NaN if no run counts; the std is NaN for a single run."""
         values = self.values(name, metric)
         values = values[~np.isnan(values)]
         if len(values) == 0:
             return math.nan, math.nan, 0
-        return float(np.mean(values)), float(np.std(values)), len(values)
+        spread = float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
+        return float(np.mean(values)), spread, len(values)
 
     def rows(self) -> list[list[str]]:
         """The table's cells as text, header first."""
@@ -135,7 +136,7 @@ class ComparisonTable:
         return rows
 
     def caption(self) -> str:
-        spread = "mean ± std over runs" if len(self.seeds) > 1 else "one run per loss"
+        spread = "mean ± sample std (ddof = 1) over runs" if len(self.seeds) > 1 else "one run per loss"
         return f"{self.dataset}: {self.steps} steps, seeds {', '.join(map(str, self.seeds))}; {spread}"
 
     def __str__(self) -> str:

@@ -1,0 +1,81 @@
+"""tools.execute_cells: the chosen cells run in one kernel, are numbered as a run from the top, and nothing else moves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tools.execute_cells import execute_cells, parse_indices
+
+
+def _chapter(path: Path) -> Path:
+    old = nbformat.v4.new_output("stream", name="stdout", text="from an earlier run\n")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 20"),
+        nbformat.v4.new_markdown_cell("Some text."),
+        nbformat.v4.new_code_cell("import os\nprint(x + 1, os.environ['GAN_COURSE_PROFILE'])"),
+        nbformat.v4.new_code_cell(""),
+        nbformat.v4.new_code_cell("print('not chosen')", outputs=[old], execution_count=7),
+        nbformat.v4.new_code_cell("print(x * 2)"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_chosen_cells_run_in_one_kernel_with_the_cpu_profile_and_top_down_numbers(tmp_path):
+    path = _chapter(tmp_path / "chapter.ipynb")
+    assert execute_cells(path, [0, 5, 2]) == 3
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[2].outputs[0].text == "21 cpu\n"
+    assert nb.cells[5].outputs[0].text == "40\n"
+    assert [nb.cells[i].execution_count for i in (0, 2, 5)] == [1, 2, 4]  # the empty cell 3 takes no number
+    assert nb.cells[4].outputs[0].text == "from an earlier run\n" and nb.cells[4].execution_count == 7
+
+
+def test_an_edit_made_to_another_cell_while_cells_run_is_kept(tmp_path, monkeypatch):
+    path = _chapter(tmp_path / "chapter.ipynb")
+    run = NotebookClient.execute
+
+    def edit_then_run(self, *args, **kwargs):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells[1].source = "Edited meanwhile."
+        nbformat.write(nb, path)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(NotebookClient, "execute", edit_then_run)
+    execute_cells(path, [0, 2])
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[1].source == "Edited meanwhile." and nb.cells[2].outputs[0].text == "21 cpu\n"
+
+
+def test_an_executed_cell_edited_while_it_ran_is_not_written(tmp_path, monkeypatch):
+    path = _chapter(tmp_path / "chapter.ipynb")
+    run = NotebookClient.execute
+
+    def edit_then_run(self, *args, **kwargs):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells[2].source = "print('new')"
+        nbformat.write(nb, path)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(NotebookClient, "execute", edit_then_run)
+    with pytest.raises(RuntimeError, match=r"cells \[2\] were edited"):
+        execute_cells(path, [0, 2])
+    assert nbformat.read(path, as_version=4).cells[2].outputs == []
+
+
+@pytest.mark.parametrize("indices", [[1], [9]])
+def test_a_cell_that_is_not_code_is_named(tmp_path, indices):
+    path = _chapter(tmp_path / "chapter.ipynb")
+    with pytest.raises(ValueError, match=rf"cells \[{indices[0]}\] are not code cells"):
+        execute_cells(path, indices)
+
+
+def test_ranges_are_read_and_a_malformed_one_is_named():
+    assert parse_indices(["1-3", "7"]) == [1, 2, 3, 7]
+    with pytest.raises(ValueError, match="'3-x' is not N or N-M"):
+        parse_indices(["3-x"])
