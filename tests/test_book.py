@@ -182,3 +182,37 @@ def test_every_chapter_opens_with_what_it_teaches_needs_and_takes(chapter):
     assert box, f"{chapter.name}: open with the 'In this chapter' box"
     for part in ("**You will learn**", "**Prerequisites:**", "**Run time:**", "CPU", "GPU"):
         assert part in box.group(1), f"{chapter.name}: the box lacks {part}"
+
+
+def _box_prerequisites(chapter: Path) -> list[str]:
+    """The chapters a chapter's box names as prerequisites (the targets of its {doc} links)."""
+    first = "".join(next(c for c in json.loads(chapter.read_text())["cells"] if c["cell_type"] == "markdown")["source"])
+    needs = re.search(r"\*\*Prerequisites:\*\*(.*?)(?:\n\n|\n\*\*|\Z)", first, re.S).group(1)
+    return [link.split("<")[-1].rstrip(">").strip() for link in re.findall(r"\{doc\}`([^`]*)`", needs)]
+
+
+def _reading_order(intro: str) -> list[str]:
+    section = re.search(r"^## Reading order\n(.*?)(?=^## )", intro, re.S | re.M)
+    assert section, "the introduction has a '## Reading order' section"
+    return re.findall(r"^\d+\. \{doc\}`([^`<]+)`", section.group(1), re.M)
+
+
+def _order_violations(order: list[str]) -> list[str]:
+    """Each chapter that the reading order puts before a prerequisite its box names."""
+    return [f"{chapter.stem} needs {needed}, which the reading order puts after it"
+            for chapter in CHAPTERS if chapter.stem in order
+            for needed in _box_prerequisites(chapter) if order.index(needed) > order.index(chapter.stem)]
+
+
+def test_the_introductions_reading_order_meets_every_chapters_prerequisites():
+    order = _reading_order((ROOT / "book" / "intro.md").read_text())
+    assert sorted(order) == sorted(chapter.stem for chapter in CHAPTERS if chapter.stem[:2].isdigit()), \
+        "the reading order lists every chapter once"
+    assert _order_violations(order) == []
+
+
+def test_the_reading_order_check_finds_a_chapter_read_before_what_it_needs():
+    intro = "## Reading order\n\n1. {doc}`08_wgan`\n2. {doc}`10_progan`\n\n## Next\n"
+    assert _reading_order(intro) == ["08_wgan", "10_progan"]
+    toc_order = [chapter.stem for chapter in CHAPTERS if chapter.stem[:2].isdigit()]
+    assert "10_progan needs 08_wgan, which the reading order puts after it" in _order_violations(toc_order)
