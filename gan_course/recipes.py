@@ -109,11 +109,14 @@ def dcgan_trainer(
 ) -> GANTrainer:
     """DCGAN as Radford, Metz & Chintala (2016, Section 4) train it: mini-batches of 128, weights from N(0, 0.02),
     Adam with learning rate 0.0002 and β1 = 0.5, images scaled to tanh's range [-1, 1], and the non-saturating
-    generator loss of their code (``objective``, default :class:`~gan_course.losses.NonSaturating`), with
-    $z \\sim N(0, I)$ (``prior``; the paper's text draws $U(-1, 1)$, its code $N(0, I)$).
+    generator loss of their code (``objective``, default :class:`~gan_course.losses.NonSaturating`), on
+    pytorch/examples' networks (:class:`~gan_course.models.DCGANGenerator`), with $z \\sim N(0, I)$ as
+    pytorch/examples draws it (``prior``; the paper and the authors' Theano code draw $U(-1, 1)$). Unlike the
+    authors' code (L2 weight decay 1e-5; G updated before D, each on its own mini-batch), no weight decay, and D
+    updated before G (the trainer's default ``step``; ``AlternatingStep(order="g_first")`` swaps them).
 
     ``images`` (N, C, H, W) in [-1, 1], square, of a size :func:`~gan_course.models.dcgan.layer_plan` supports.
-    ``width`` is the paper's ngf = ndf. The data order is seeded with ``seed``.
+    ``width`` is ngf = ndf (pytorch/examples: 64; the authors' code: 128). The data order is seeded with ``seed``.
     """
     channels, size = _square_images(images)
     device = device or default_device()

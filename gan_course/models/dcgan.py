@@ -2,9 +2,12 @@
 
 Their architecture guidelines (Section 3): strided convolutions instead of pooling in D and fractionally strided
 (transposed) convolutions in G; batch normalisation in both nets except G's output layer and D's input layer; no fully
-connected hidden layers; ReLU in G with a tanh output; LeakyReLU(0.2) in D; weights drawn from N(0, 0.02). The layer
-stack is derived from the image size: G starts from a ``base`` x ``base`` map (4, or 7 for MNIST's 28) and doubles it
-with each kernel-4, stride-2, padding-1 transposed convolution (by the arithmetic of
+connected hidden layers; ReLU in G with a tanh output; LeakyReLU(0.2) in D; weights drawn from N(0, 0.02). The layers
+are those of pytorch/examples' ``dcgan`` (4x4 kernels, ngf = ndf = 64 at 64x64), not the authors' Theano code
+(``Newmu/dcgan_code``: 5x5 kernels, ngf = ndf = 128, a dense projection of z with batch norm per unit, a dense output
+layer in D, L2 weight decay 1e-5). The layer stack is derived from the image size: G starts from a ``base`` x
+``base`` map (4, or 7 for MNIST's 28) and doubles it with each kernel-4, stride-2, padding-1 transposed convolution
+(by the arithmetic of
 :mod:`gan_course.convolution.arithmetic`, $o' = 2(i' - 1) + 4 - 2 = 2i'$); D mirrors it. With ``upsampling="resize"`` each of
 these is replaced by the resize-convolution of Odena, Dumoulin & Olah (2016), nearest-neighbour upsampling by 2 and a
 kernel-3, stride-1, padding-1 convolution, which doubles the size without checkerboard artifacts. With
