@@ -3,8 +3,11 @@ r"""The discriminator as a feature extractor, measured by a linear classifier tr
 Radford, Metz & Chintala (2016), Section 5.1, use a trained DCGAN discriminator as a fixed feature extractor: "we use
 the discriminator's convolutional features from all layers, maxpooling each layer's representation to produce a
 4 × 4 spatial grid. These features are then flattened and concatenated", and train a regularised linear model on
-them. If adversarial training taught D useful features, a linear classifier on them should beat one on raw pixels
-when labels are scarce.
+them. Their discriminator was trained on ImageNet-1k and probed on CIFAR-10, a dataset it never saw: 82.8% accuracy,
+above the k-means-based features and short of Exemplar CNNs' 84.3% (their Table 1). On SVHN with 1,000 labels a
+supervised CNN of the same architecture had 28.87% error against the features' 22.48% (their Table 2). If
+adversarial training taught D useful features, a linear classifier on them should beat one on raw pixels when labels
+are scarce, and beat the same architecture with random weights (the control the course adds).
 
 Where the paper fits an L2-SVM, the linear model here is regularised least-squares classification (Rifkin, Yeo &
 Poggio 2003, who find it as accurate as the SVM): one ridge regression per class onto one-hot targets, on
