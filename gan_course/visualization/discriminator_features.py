@@ -8,8 +8,14 @@ where every rectifier passes back only positive gradient, and only where its inp
 $$ \frac{\partial^{\text{guided}}}{\partial x}: \quad g_\text{in} = [x > 0] \cdot \max(g_\text{out}, 0), $$
 
 which keeps the pixels that *excite* the unit and drops those that excite it only by suppressing something else.
-Plain gradient saliency $|\partial a / \partial x|$ keeps both. D's leaky rectifiers are treated as rectifiers
-here (their negative slope passes nothing back), as guided backpropagation is defined for ReLU.
+The plain gradient $\partial a / \partial x$ keeps both. D's leaky rectifiers are treated as rectifiers here (their
+negative slope passes nothing back), as guided backpropagation is defined for ReLU.
+
+Both maps are kept signed and **ranked by magnitude** (:func:`share_on_ink`), the same way for both: the sign of a
+pixel's gradient says whether *more* intensity raises the unit, which on a digit drawn as +1 on a -1 background means
+opposite things on the strokes and off them, while the magnitude says how much the pixel matters either way (the
+saliency of Simonyan, Vedaldi & Zisserman 2014, and the maps Adebayo et al. 2018 compare). Whether a map says anything
+about what D *learned* is tested in :mod:`~gan_course.visualization.saliency_checks`.
 """
 
 from __future__ import annotations
@@ -80,8 +86,8 @@ def _guided_copy(discriminator: nn.Module) -> nn.Module:
 
 @dataclass(frozen=True, eq=False)
 class UnitSaliency:
-    """Which pixels of ``image`` drive ``channel`` of layer ``layer``: its strongest activation ``activation`` at
-    ``position``, the plain gradient's magnitude ``gradient`` and the ``guided`` gradient, both ``(H, W)``."""
+    """Which pixels of ``image`` drive ``channel`` of layer ``layer``: its activation ``activation`` at ``position``,
+    the plain ``gradient`` and the ``guided`` gradient, both signed, ``(H, W)`` (summed over the image's channels)."""
 
     layer: int
     channel: int
@@ -91,10 +97,12 @@ class UnitSaliency:
     guided: np.ndarray
 
 
-def unit_saliency(discriminator: nn.Module, image: Tensor, layer: int, channel: int) -> UnitSaliency:
+def unit_saliency(discriminator: nn.Module, image: Tensor, layer: int, channel: int,
+                  position: tuple[int, int] | None = None) -> UnitSaliency:
     """Gradient saliency and guided backpropagation of one unit of D for one ``image`` ``(C, H, W)``: the unit is
     ``channel`` of the output of ``discriminator.net[layer]`` at the position where it responds most (Radford et al.
-    2016, Figure 5: "maximal axis-aligned responses"). Computed in eval mode; D is not changed."""
+    2016, Figure 5: "maximal axis-aligned responses"), or at ``position`` (row, column) if given — the same unit of
+    another network, e.g. a randomised copy. Computed in eval mode; D is not changed."""
     if image.ndim != 3:
         raise ValueError(f"image must be one image of shape (C, H, W), got {tuple(image.shape)}")
     if not 0 <= layer < len(discriminator.net):
@@ -106,19 +114,34 @@ def unit_saliency(discriminator: nn.Module, image: Tensor, layer: int, channel: 
             out = network.net[: layer + 1](x)[0]
             if not 0 <= channel < out.shape[0]:
                 raise ValueError(f"channel must be below the layer's {out.shape[0]} channels, got {channel}")
-            strongest = int(out[channel].flatten().argmax())
-            unit = out[channel].flatten()[strongest]
+            if position is None:
+                index = int(out[channel].flatten().argmax())
+            elif 0 <= position[0] < out.shape[-2] and 0 <= position[1] < out.shape[-1]:
+                index = position[0] * out.shape[-1] + position[1]
+            else:
+                raise ValueError(f"position must lie in the layer's {out.shape[-2]} x {out.shape[-1]} map, got "
+                                 f"{position}")
+            unit = out[channel].flatten()[index]
             (gradient,) = torch.autograd.grad(unit, x)
-        position = divmod(strongest, out.shape[-1])
-        results.append((float(unit.detach()), position, gradient[0].sum(0).detach().cpu().numpy()))
-    (activation, position, plain), (_, _, guided) = results
-    return UnitSaliency(layer, channel, activation, position, np.abs(plain), guided)
+        results.append((float(unit.detach()), divmod(index, out.shape[-1]), gradient[0].sum(0).detach().cpu().numpy()))
+    (activation, where, plain), (_, _, guided) = results
+    return UnitSaliency(layer, channel, activation, where, plain, guided)
 
 
 def share_on_ink(saliency: np.ndarray, image: Tensor, top: float = 0.05) -> float:
-    """The share of the ``top`` fraction of most salient pixels that are ink (value above 0): how far a map points
-    at the strokes rather than the background, against the image's own share of ink for a map that points anywhere."""
-    values = np.asarray(saliency).reshape(-1)
+    """The share of ink (value above 0) among the ``top`` fraction of pixels with the largest saliency *magnitude*
+    $|s|$ (both maps are ranked this way): how far a map points at the strokes rather than the background."""
+    values = np.abs(np.asarray(saliency)).reshape(-1)
     count = max(1, int(round(top * len(values))))
-    chosen = np.argsort(values)[-count:]
+    chosen = np.argsort(values, kind="stable")[-count:]
     return float((image.detach().cpu().numpy().reshape(-1)[chosen] > 0).mean())
+
+
+def receptive_field_ink(saliency: UnitSaliency, image: Tensor) -> float:
+    """The share of ink among the pixels the unit sees — those where its plain gradient is not 0 (D's rectifiers are
+    leaky, so inside the receptive field a zero gradient needs an exact cancellation): what :func:`share_on_ink` gives
+    for a map that points at random pixels of the unit's receptive field."""
+    seen = np.asarray(saliency.gradient).reshape(-1) != 0
+    if not seen.any():
+        raise ValueError("the unit's gradient is 0 at every pixel: it sees nothing of this image")
+    return float((image.detach().cpu().numpy().reshape(-1)[seen] > 0).mean())

@@ -47,17 +47,17 @@ def plot_feature_maps(image: Tensor, maps: dict[str, Tensor], per_layer: int = 8
 
 
 def plot_saliency(image: Tensor, saliencies: Sequence[UnitSaliency]) -> Figure:
-    """For each unit: its plain gradient saliency and its guided backpropagation, beside the input."""
+    """For each unit: the magnitudes of its plain gradient and of its guided backpropagation (the ranking
+    :func:`~gan_course.visualization.discriminator_features.share_on_ink` uses for both), beside the input."""
     fig, axes = plt.subplots(2, len(saliencies) + 1, figsize=(1.6 * (len(saliencies) + 1), 3.4), squeeze=False)
     for ax in axes.flat:
         ax.set_axis_off()
     axes[0, 0].imshow(image[0].numpy(), cmap="gray", vmin=-1, vmax=1)
     axes[0, 0].set_title("input", fontsize=8)
     for column, unit in enumerate(saliencies, start=1):
-        axes[0, column].imshow(unit.gradient, cmap="gray")
+        axes[0, column].imshow(np.abs(unit.gradient), cmap="gray")
         axes[0, column].set_title(f"unit {unit.channel}\n|gradient|", fontsize=8)
-        guided = np.clip(unit.guided, 0, None)
-        axes[1, column].imshow(guided, cmap="gray")
-        axes[1, column].set_title("guided", fontsize=8)
+        axes[1, column].imshow(np.abs(unit.guided), cmap="gray")
+        axes[1, column].set_title("|guided|", fontsize=8)
     fig.tight_layout()
     return fig

@@ -3,7 +3,10 @@ when they are switched off.
 
 This is the analogue, on MNIST, of Radford et al.'s (2016, Section 6.3.1) "forgetting to draw windows" — they
 dropped the feature maps of G's second-highest layer that a logistic regression tied to windows, and the windows
-vanished from the bedrooms — and of Bau et al.'s (2019, "GAN Dissection") interventions on units.
+vanished from the bedrooms — and of Bau et al.'s (2019, "GAN Dissection") interventions on units. The way units are
+*found* is only a loose analogue of GAN Dissection's: Bau et al. threshold each unit's upsampled activation map and
+score its overlap with a segmentation of the image into objects (intersection over union), a spatial match; here a
+unit is scored by the correlation, over many samples, of its channel mean with a global property of the digit.
 
 1. :func:`unit_activations`: the spatial mean of each channel (unit) of one layer, for many latents;
 2. :func:`unit_correlations`: Pearson's $r$ between each unit and each property of

@@ -10,7 +10,9 @@ features, and walks between latent points read by it, with how smooth the walk i
   large value), and the class switches along the way. Radford et al. (2016, Section 6.1) take smooth transitions
   as a sign that G has not memorised: "sharp transitions" would mean it has. :func:`read_crossfade` reads the
   straight path between two images in pixel space for comparison: it changes at an even pace by construction, and
-  passes through overlays of two digits.
+  passes through overlays of two digits. :func:`read_memorised_path` reads what a generator that had memorised its
+  training digits would draw along the same way — at each point of the cross-fade, the nearest training digit —
+  whose roughness is that of "sharp transitions": the reference a walk's roughness is read against.
 * :func:`neighbour_mixing` measures the embedding's picture in the full feature space: the share of real digits
   among each generated digit's $k$ nearest neighbours in a pooled set of as many real as generated digits — 0.5 when
   the two are mixed, 0 when the generated digits sit apart.
@@ -106,6 +108,20 @@ def read_crossfade(classifier: MNISTClassifier, image0: Tensor, image1: Tensor, 
                          f"{tuple(image1.shape)}")
     t = torch.linspace(0, 1, steps).view(-1, 1, 1, 1)
     return _reading((1 - t) * image0 + t * image1, classifier)
+
+
+def read_memorised_path(classifier: MNISTClassifier, image0: Tensor, image1: Tensor, real_images: Tensor,
+                        steps: int = 32) -> WalkReading:
+    """The path a generator that had memorised ``real_images`` ``(N, C, H, W)`` would draw from ``image0`` to
+    ``image1``: at each of ``steps`` points of the cross-fade $(1 - t) x_0 + t x_1$, the nearest real image (Euclidean
+    distance in pixel space), read as :func:`read_walk` reads a latent walk. It stays on one real digit and then jumps
+    to the next: the "sharp transitions" of Radford et al. (2016, Section 6.1), measured."""
+    fade = read_crossfade(classifier, image0, image1, steps)
+    if real_images.ndim != 4 or real_images.shape[1:] != image0.shape:
+        raise ValueError(f"real_images must be images (N, {', '.join(map(str, image0.shape))}), got "
+                         f"{tuple(real_images.shape)}")
+    nearest = torch.cdist(fade.images.flatten(1).double(), real_images.flatten(1).double()).argmin(1)
+    return _reading(real_images[nearest], classifier)
 
 
 def neighbour_mixing(real: Tensor, generated: Tensor, k: int = 10) -> float:
