@@ -10,7 +10,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gan_course.convolution.checkerboard import checkerboard_score, overlap_count, resize_overlap_count
+from gan_course.convolution.checkerboard import (
+    checkerboard_peak,
+    checkerboard_score,
+    overlap_count,
+    period_two_shares,
+    resize_overlap_count,
+)
 from gan_course.convolution.arithmetic import (
     conv_output_size,
     conv_transpose_output_size,
@@ -147,6 +153,25 @@ def test_checkerboard_score_finds_period_two_patterns():
     assert checkerboard_score(noise).shape == (64,) and checkerboard_score(noise).mean().item() < 0.05
     with pytest.raises(ValueError, match="even H and W"):
         checkerboard_score(torch.zeros(7, 8))
+
+
+def test_checkerboard_peak_separates_a_period_two_peak_from_broadband_noise():
+    rows, cols = torch.meshgrid(torch.arange(16), torch.arange(16), indexing="ij")
+    generator = torch.Generator().manual_seed(0)
+    noise = torch.randn(512, 16, 16, generator=generator)
+    assert checkerboard_peak(noise) == pytest.approx(1.0, abs=0.15)  # white noise: a flat spectrum
+    board = ((rows + cols) % 2).double() - 0.5
+    assert checkerboard_peak(noise + 0.5 * board) > 5  # the same noise with a faint checkerboard added
+    kernel = torch.tensor([1.0, 4.0, 1.0]) / 6  # a slight blur: the spectrum falls towards the highest frequencies
+    blurred = F.conv2d(F.pad(noise[:, None], (1, 1, 1, 1), mode="circular"), (kernel[:, None] * kernel)[None, None])
+    assert checkerboard_peak(blurred[:, 0]) < 0.95
+    nyquist, neighbours = period_two_shares(torch.cat([noise[:3], torch.ones(1, 16, 16)]))
+    assert nyquist.shape == neighbours.shape == (3,)  # the constant image is left out
+    assert checkerboard_peak(noise) == pytest.approx((period_two_shares(noise)[0].mean() / period_two_shares(noise)[1].mean()).item())
+    with pytest.raises(ValueError, match="even H, W >= 4"):
+        checkerboard_peak(torch.zeros(2, 7, 8))
+    with pytest.raises(ValueError, match="every image is constant"):
+        checkerboard_peak(torch.ones(3, 8, 8))
 
 
 def test_the_sweep_against_pytorch_matches_every_configuration():

@@ -80,3 +80,37 @@ def checkerboard_score(images: Tensor) -> Tensor:
     nyquist = power[..., h, 0] + power[..., 0, w] + power[..., h, w]
     total = power.sum(dim=(-2, -1))
     return torch.where(total > 0, nyquist / total.clamp_min(torch.finfo(total.dtype).tiny), torch.zeros_like(total))
+
+
+
+def period_two_shares(images: Tensor) -> tuple[Tensor, Tensor]:
+    r"""Each image's share of variance at the three period-2 (Nyquist) frequencies $(H/2, 0)$, $(0, W/2)$,
+    $(H/2, W/2)$, and at their lower neighbours $(H/2 - 1, 0)$, $(0, W/2 - 1)$, $(H/2 - 1, W/2 - 1)$.
+
+    ``images`` has shape ``(N, H, W)`` with even ``H, W >= 4``; images with no variance are left out, and a batch with
+    none left is an error. Returns two tensors of shape ``(M,)``, ``M <= N``; :func:`checkerboard_peak` compares them.
+    """
+    if images.ndim != 3 or images.shape[-1] % 2 or images.shape[-2] % 2 or min(images.shape[-2:]) < 4:
+        raise ValueError(f"images must have shape (N, H, W) with even H, W >= 4, got {tuple(images.shape)}")
+    centred = images.double() - images.double().mean(dim=(-2, -1), keepdim=True)
+    power = torch.fft.fft2(centred).abs() ** 2
+    total = power.sum(dim=(-2, -1))
+    keep = total > 0
+    if not keep.any():
+        raise ValueError("every image is constant: there is no spectrum to compare")
+    share = power[keep] / total[keep, None, None]
+    h, w = images.shape[-2] // 2, images.shape[-1] // 2
+    return share[:, h, 0] + share[:, 0, w] + share[:, h, w], share[:, h - 1, 0] + share[:, 0, w - 1] + share[:, h - 1, w - 1]
+
+
+def checkerboard_peak(images: Tensor) -> float:
+    r"""How much the period-2 frequencies stand out of a batch's spectrum: the mean share of variance at the three
+    Nyquist frequencies over the mean share at their lower neighbours (:func:`period_two_shares`).
+
+    A checkerboard artifact (Odena, Dumoulin & Olah 2016) is a *peak* at period 2, which :func:`checkerboard_score`
+    alone cannot tell from broadband high-frequency noise: white noise gives a ratio near 1, a spectrum that falls
+    with frequency (a smooth image) less than 1, a checkerboard much more. ``images`` as for
+    :func:`period_two_shares`.
+    """
+    nyquist, neighbours = period_two_shares(images)
+    return float(nyquist.mean() / neighbours.mean())
