@@ -11,6 +11,8 @@ import torch
 from torch import Tensor, nn
 
 from gan_course.losses.critic import (
+    clipped_share,
+    live_units,
     CriticFit,
     NoisyData,
     layer_gradient_norms,
@@ -172,3 +174,41 @@ def test_layer_gradient_norms_needs_a_layer():
 
     with pytest.raises(ValueError, match="no nn.Linear or nn.Conv2d"):
         layer_gradient_norms(Identity(), torch.zeros(2, 2), torch.zeros(2, 2))
+
+
+def test_live_units_counts_the_units_positive_on_some_sample_and_a_dead_layer_stops_the_gradient():
+    critic = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1), nn.Flatten(0))
+    with torch.no_grad():
+        critic[0].weight.copy_(torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.0]]))
+        critic[0].bias.copy_(torch.tensor([0.0, 0.0, -1.0]))  # unit 3 is -1 everywhere: dead
+        critic[2].weight.fill_(1.0)
+        critic[2].bias.copy_(torch.tensor([-1e6, 0.5]))  # unit 1 of layer 2 is dead on these inputs
+    x = torch.tensor([[1.0, 5.0], [-2.0, 0.0]])  # x_1 > 0 for one sample, < 0 for the other
+    assert live_units(critic, x) == [2, 1]
+    with torch.no_grad():
+        critic[2].bias.fill_(-1e6)  # every unit of layer 2 dead: the gradient below it is exactly zero
+    assert live_units(critic, x) == [2, 0]
+    norms = layer_gradient_norms(critic, x, -x)
+    assert norms[0] == 0.0 and norms[1] == 0.0 and norms[2] > 0
+
+
+def test_live_units_counts_channels_of_a_convolution():
+    critic = nn.Sequential(nn.Conv2d(1, 2, 1), nn.ReLU(), nn.Conv2d(2, 1, 1), nn.Flatten(), nn.Linear(4, 1))
+    with torch.no_grad():
+        critic[0].weight.copy_(torch.tensor([1.0, -1.0]).view(2, 1, 1, 1))
+        critic[0].bias.zero_()
+    x = torch.zeros(3, 1, 2, 2)
+    x[0, 0, 1, 1] = 1.0  # one positive pixel: channel 1 is live there, channel 2 nowhere
+    assert live_units(critic, x)[0] == 1
+
+
+def test_clipped_share_counts_weights_at_either_edge_and_leaves_biases_out():
+    critic = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    with torch.no_grad():
+        critic[0].weight.copy_(torch.tensor([[0.1, -0.1], [0.05, 0.0]]))
+        critic[2].weight.copy_(torch.tensor([[-0.1, 0.0999999]]))
+        critic[0].bias.fill_(0.1)
+    assert clipped_share(critic, 0.1) == pytest.approx(4 / 6)
+    assert clipped_share(critic, 0.05) == pytest.approx(5 / 6)
+    with pytest.raises(ValueError, match="clip"):
+        clipped_share(critic, 0.0)

@@ -6,7 +6,10 @@ import pytest
 import torch
 from torch import Tensor, nn
 
+from gan_course.latent import Normal
 from gan_course.losses import (
+    WGAN,
+    WGANGP,
     clip_weights_,
     drift_penalty,
     gradient_penalty,
@@ -15,6 +18,7 @@ from gan_course.losses import (
     wasserstein_critic_loss,
     wasserstein_generator_loss,
 )
+from gan_course.training import GANTrainer
 
 
 class LinearCritic(nn.Module):
@@ -202,3 +206,33 @@ def test_gradient_penalty_refuses_a_critic_with_batch_norm_in_training_mode():
 def test_drift_penalty_rejects_a_weight_that_is_not_positive():
     with pytest.raises(ValueError, match=r"weight \(epsilon_drift\) must be a positive finite number"):
         drift_penalty(torch.ones(3), weight=-1e-3)
+
+
+# n_critic: the critic updates per generator update, carried by the objective
+
+
+@pytest.mark.parametrize("make", [lambda n: WGANGP(lam=0.1, n_critic=n), lambda n: WGAN(clip=0.05, n_critic=n)])
+@pytest.mark.parametrize("n_critic", [1, 5, 7])
+def test_n_critic_sets_how_many_critic_updates_the_trainer_makes_per_generator_update(make, n_critic):
+    torch.manual_seed(0)
+    generator = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+    critic = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1), nn.Flatten(0))
+    g_opt, d_opt = torch.optim.Adam(generator.parameters()), torch.optim.Adam(critic.parameters())
+    trainer = GANTrainer(generator, critic, g_opt, d_opt, iter(lambda: torch.randn(16, 2), None), make(n_critic),
+                         Normal(2))
+    trainer.fit(3)
+    # Adam counts its own updates: 3 of G, 3 n_critic of the critic
+    assert g_opt.state[next(generator.parameters())]["step"].item() == 3
+    assert d_opt.state[next(critic.parameters())]["step"].item() == 3 * n_critic
+
+
+def test_n_critic_is_checked_and_shown_when_it_is_not_the_papers_five():
+    assert WGANGP().d_steps == WGAN().d_steps == 5
+    assert repr(WGANGP(lam=0.1)) == "WGANGP(lam=0.1)" and repr(WGAN()) == "WGAN(clip=0.01)"
+    assert repr(WGANGP(lam=1, n_critic=20)) == "WGANGP(lam=1, n_critic=20)"
+    assert repr(WGAN(n_critic=2)) == "WGAN(clip=0.01, n_critic=2)"
+    for bad in (0, -1, 2.5, True, "5"):
+        with pytest.raises(ValueError, match="n_critic"):
+            WGANGP(n_critic=bad)
+        with pytest.raises(ValueError, match="n_critic"):
+            WGAN(n_critic=bad)

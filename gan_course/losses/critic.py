@@ -13,7 +13,8 @@ to show what clipping does to them, and replaced clipping by a gradient penalty 
 
 This module holds that experiment: :class:`NoisyData` (the fixed generator), :func:`train_critic` (clipping or
 penalty), :func:`wasserstein_estimate`, :func:`value_surface` (Figure 1a) and :func:`layer_gradient_norms`
-(Figure 1b).
+(Figure 1b), with what explains Figure 1b's norms: :func:`live_units` (ReLUs that pass anything) and
+:func:`clipped_share` (weights at the edges of the clipping box).
 """
 
 from __future__ import annotations
@@ -208,3 +209,46 @@ def layer_gradient_norms(critic: nn.Module, real: Tensor, fake: Tensor) -> list[
         square = sum((g**2).sum().item() for g in (next(grads) for _ in outputs[layer]) if g is not None)
         norms.append(math.sqrt(square))
     return norms
+
+
+def _layers(critic: nn.Module) -> list[nn.Module]:
+    layers = [m for m in critic.modules() if isinstance(m, LAYER_TYPES)]
+    if not layers:
+        raise ValueError("the critic has no nn.Linear or nn.Conv2d layer")
+    return layers
+
+
+@torch.no_grad()
+def live_units(critic: nn.Module, x: Tensor) -> list[int]:
+    r"""For each layer but the last, the number of its units whose output (a ReLU's input) is positive on at least one
+    sample of ``x``; one entry per ``nn.Linear`` or ``nn.Conv2d`` layer, from the input's side.
+
+    Behind a ReLU, a unit that is negative on every sample is *dead*: it passes neither value nor gradient, so the
+    gradient of the critic's loss that crosses a layer whose units are all dead is exactly zero (Figure 1b of
+    Gulrajani et al. 2017 with $c = 0.001$). A convolution's unit is a channel (positive anywhere in the image).
+    """
+    layers = _layers(critic)[:-1]
+    outputs: dict[nn.Module, list[Tensor]] = {layer: [] for layer in layers}
+    hooks = [layer.register_forward_hook(lambda m, _, out: outputs[m].append(out)) for layer in layers]
+    try:
+        critic(x.to(next(critic.parameters()).device))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    counts = []
+    for layer in layers:
+        out = torch.cat(outputs[layer])
+        # a unit is live if h_j > 0 for some sample (and, for a convolution, some position)
+        positive = (out > 0).transpose(0, 1).flatten(1).any(1)
+        counts.append(int(positive.sum()))
+    return counts
+
+
+@torch.no_grad()
+def clipped_share(critic: nn.Module, clip: float, rtol: float = 1e-3) -> float:
+    r"""The share of the weight entries of the critic's ``nn.Linear`` and ``nn.Conv2d`` layers (biases left out) that
+    sit at an edge of the clipping box, $|w| \ge c\,(1 - \text{rtol})$ (Gulrajani et al. 2017, Figure 1b, right)."""
+    if not (math.isfinite(clip) and clip > 0):
+        raise ValueError(f"clip must be a positive finite number, got {clip}")
+    weights = torch.cat([layer.weight.detach().flatten() for layer in _layers(critic)])
+    return float((weights.abs() >= clip * (1 - rtol)).double().mean())

@@ -117,6 +117,18 @@ def drift_penalty(real_scores: Tensor, weight: float = 0.001) -> Tensor:
     return weight * (real_scores**2).mean()
 
 
+def _critic_iterations(n_critic: int) -> int:
+    """Check ``n_critic``, the critic updates per generator update (Arjovsky et al. 2017, Algorithm 1: 5)."""
+    if isinstance(n_critic, bool) or not isinstance(n_critic, int) or n_critic < 1:
+        raise ValueError(f"n_critic (critic updates per generator update) must be a positive integer (the papers use "
+                         f"5), got {n_critic!r}")
+    return n_critic
+
+
+def _n_critic_repr(n_critic: int) -> str:
+    return "" if n_critic == 5 else f", n_critic={n_critic}"
+
+
 class _Wasserstein(Objective):
     """What WGAN and WGAN-GP share: a critic with raw scores, $n_\text{critic} = 5$ and the generator's loss."""
 
@@ -139,19 +151,20 @@ class WGAN(_Wasserstein):
 
     Records ``d_loss``, ``score_real``, ``score_fake``, ``wasserstein`` (the critic's estimate
     $\overline{f(x)} - \overline{f(G(z))}$) and ``g_loss``. The paper trains both networks with RMSProp at
-    $5 \cdot 10^{-5}$.
+    $5 \cdot 10^{-5}$. ``n_critic`` sets the critic updates per generator update (the paper's 5 by default).
     """
 
-    def __init__(self, clip: float = 0.01):
+    def __init__(self, clip: float = 0.01, n_critic: int = 5):
         if not (math.isfinite(clip) and clip > 0):
             raise ValueError(f"clip must be a positive finite number (the paper uses 0.01), got {clip}")
         self.clip = float(clip)
+        self.d_steps = _critic_iterations(n_critic)
 
     def after_discriminator_update(self, discriminator: nn.Module) -> None:
         clip_weights_(discriminator, self.clip)
 
     def __repr__(self) -> str:
-        return f"WGAN(clip={self.clip:g})"
+        return f"WGAN(clip={self.clip:g}{_n_critic_repr(self.d_steps)})"
 
 
 class WGANGP(_Wasserstein):
@@ -161,14 +174,17 @@ class WGANGP(_Wasserstein):
 
     ``d_loss`` includes the penalties; ``gradient_penalty`` (and ``drift``) are also recorded on their own, and
     ``wasserstein`` is the critic's estimate without them. The paper uses Adam($10^{-4}$, $\beta = (0.5, 0.9)$).
+    ``n_critic`` sets the critic updates per generator update (5 by default; their toy code's comment: a small
+    $\lambda$ "isn't necessary if you increase CRITIC_ITERS enough").
     """
 
-    def __init__(self, lam: float = 10.0, drift: float = 0.0):
+    def __init__(self, lam: float = 10.0, drift: float = 0.0, n_critic: int = 5):
         if not (math.isfinite(lam) and lam > 0):
             raise ValueError(f"lam (the penalty's weight lambda) must be a positive finite number, got {lam}")
         if not (math.isfinite(drift) and drift >= 0):
             raise ValueError(f"drift must be 0 (none) or a positive finite number (ProGAN: 0.001), got {drift}")
         self.lam, self.drift = float(lam), float(drift)
+        self.d_steps = _critic_iterations(n_critic)
 
     def discriminator_loss(self, step: StepContext) -> Terms:
         terms = super().discriminator_loss(step)
@@ -184,4 +200,5 @@ class WGANGP(_Wasserstein):
         return terms
 
     def __repr__(self) -> str:
-        return f"WGANGP(lam={self.lam:g}" + (f", drift={self.drift:g})" if self.drift else ")")
+        drift = f", drift={self.drift:g}" if self.drift else ""
+        return f"WGANGP(lam={self.lam:g}{drift}{_n_critic_repr(self.d_steps)})"
