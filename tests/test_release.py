@@ -3,8 +3,10 @@ answers pass every check, and otter-grader autograders — for every chapter."""
 
 from __future__ import annotations
 
+import doctest
 import json
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -18,7 +20,7 @@ from otter.assign.solutions import replace_solutions
 
 from conftest import ROOT
 from tools import release as release_tool
-from tools.exercises import SOLUTION_RE, chapters, read_exercises
+from tools.exercises import SOLUTION_RE, chapters, read_exercises, revealed_answers
 
 CHAPTERS = chapters(ROOT / "book")
 SOLUTION_BLOCK_RE = re.compile(r"# BEGIN SOLUTION.*?\n(.*?)# END SOLUTION", re.S)
@@ -172,3 +174,30 @@ def test_a_check_line_with_a_value_is_assigned_so_otters_doctest_does_not_print_
         "import torch\n_ = torch.manual_seed(0)\nfor i in range(2):\n    with torch.no_grad():\n        _ = torch.rand(1)\n"
         "def f():\n    torch.rand(1)\n'''a note'''\nassert f() is None"
     )
+
+
+def _public_cases(student: Path) -> dict[str, list[str]]:
+    """The code of every check case a student gets, by question: the cases of the student folder's tests/ files
+    (otter's doctest format, ``>>> `` lines), without the hidden ones (otter assign leaves them out there)."""
+    cases: dict[str, list[str]] = {}
+    for path in sorted((student / "tests").glob("*.py")):
+        test = runpy.run_path(str(path))["test"]
+        codes = [case["code"] for suite in test["suites"] for case in suite["cases"] if not case.get("hidden")]
+        cases[test["name"]] = ["".join(e.source for e in doctest.DocTestParser().get_examples(c)) for c in codes]
+    return cases
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_no_public_check_in_the_student_release_states_its_answer(released, chapter):
+    """A failing public check prints its assertion, and its source is in the student's tests/ folder: it must say what
+    is wrong without the answer (tools.exercises.revealed_answers: no comparison of an answer with a constant beyond
+    the allow-list of shapes, 0/1, the check's own inputs and tolerances, no number of the answer in a message)."""
+    exercises = [e for e in read_exercises(chapter) if e.autograded]
+    nb = nbformat.read(chapter, as_version=4)
+    prompts = {e.question: nb.cells[e.prompt].source for e in exercises}
+    cases = _public_cases(released / "student" / chapter.stem)
+    assert set(cases) == set(prompts) and all(cases.values()), "every autograded exercise has its public checks"
+    found = {f"{question}, case {n}": revealed_answers(code, prompts[question])
+             for question, codes in cases.items() for n, code in enumerate(codes)}
+    found = {where: why for where, why in found.items() if why}
+    assert not found, f"public checks in the student release that state their answer: {found}"

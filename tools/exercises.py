@@ -7,7 +7,13 @@ A chapter is the single source of its exercises. In its ``## Exercises`` section
    otter-grader's markers around what the student writes (``# BEGIN SOLUTION`` / ``# END SOLUTION``, replaced by
    ``...`` in the student notebook) and around lines only the book shows (``# BEGIN SOLUTION NO PROMPT``); then code
    cells tagged ``exercise-check`` (public checks a student can run) or ``exercise-hidden-check`` (only the
-   autograder runs them), each one test case made of ``assert`` statements, all tagged ``remove-cell`` too;
+   autograder runs them), each one test case made of ``assert`` statements, all tagged ``remove-cell`` too. A check
+   imports what it uses. A public check is shipped to students with its source and prints its message when it fails:
+   it says what is wrong without the answer (types, shapes, ranges, invariants, consistency with torch or the
+   package); exact values go into hidden checks (:func:`revealed_answers` states the rule, and the tests apply it).
+   Every check accepts every correct answer: its tolerance is what the mathematics allows (a second-order
+   approximation is exact only to second order; float32 is allowed unless the prompt asks for float64), and
+   ``tests/exercise_alternatives/<chapter>.py`` holds a second, differently written correct answer that must pass;
 3. optionally (required for an exercise without answer cells) one markdown cell holding the ``{solution}`` block.
    A written exercise's solution ends with a rubric for the instructor whose heading gives its points:
    ``**Rubric (3 points)**``.
@@ -226,9 +232,12 @@ def chapters(book: Path) -> list[Path]:
 # - the scalars 0 and 1 as expected values: a distance or a divergence of a thing to itself, a share that is complete
 #   or empty, a normalisation (weights summing to 1) — invariants stated by the definitions (an exercise whose asked-for
 #   value is exactly 0 or 1 must check it in a hidden check: the rule cannot tell);
-# - integers compared with a shape (``.shape``, ``len(...)``, ``.ndim``, ``.size()``, ``.numel()``): a result's form;
+# - integers compared with a shape (``.shape``, ``len(...)``, ``.ndim``, ``.size()``, ``.numel()``, a layer's
+#   ``in_features``/``out_features``/``in_channels``/``out_channels``): a result's form;
 # - a scalar equal to one of the check's own inputs (a literal passed to a function, or a value a ``for`` loop runs
 #   over): a round trip (``radius(share(3.0)) == 3.0``) or an identity shows the student nothing they did not pass in;
+# - an expression made only of input names, with no literal of its own (``faster / lr``, ``(d, c * k * k)``): how
+#   the answer scales with what the check passes in, not a formula's coefficients (``2 * theta**3`` is flagged);
 # - tolerances: a closeness call's third and later arguments and its ``rtol``/``atol``/... keywords, and the bound of
 #   an order comparison (``<``, ``<=``, ``>``, ``>=``): a range says where a value must lie, not what it is (unless it
 #   is narrow, point 2);
@@ -244,7 +253,7 @@ CLOSENESS_CALLS = {
 PURE_ROOTS = {"math", "np", "numpy", "torch", "fractions", "Fraction"}
 PURE_BUILTINS = {"float", "int", "complex", "abs", "round", "tuple", "list", "set", "frozenset", "dict", "sorted",
                  "range", "sum", "min", "max", "pow", "divmod", "reversed", "zip", "enumerate"}
-SHAPE_ATTRIBUTES = {"shape", "ndim"}
+SHAPE_ATTRIBUTES = {"shape", "ndim", "in_features", "out_features", "in_channels", "out_channels"}
 SHAPE_CALLS = {"len", "shape", "size", "numel", "dim"}
 EQUALITY_OPS = (ast.Eq, ast.NotEq, ast.In, ast.NotIn, ast.Is, ast.IsNot)
 ORDER_OPS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
@@ -521,6 +530,8 @@ class _Check:
     def _of_inputs(self, node: ast.AST) -> bool:
         """Whether ``node`` combines input names only, with no literal of its own (``faster / lr``,
         ``math.sqrt(large / small)``): a scaling with what the check passes in, not a formula's coefficients."""
+        if isinstance(node, (ast.Tuple, ast.List)) and node.elts:  # (d, c * k * k): each entry on its own
+            return all(self._of_inputs(element) for element in node.elts)
         names = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
         return (not any(isinstance(n, ast.Constant) for n in ast.walk(node))
                 and not any(isinstance(n, (ast.Tuple, ast.List, ast.Set, ast.Dict)) for n in ast.walk(node))
