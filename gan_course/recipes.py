@@ -207,7 +207,8 @@ def progan_trainer(
     :func:`~gan_course.data.pad_images`); the data order is seeded with ``seed``. ``fmap_base`` and ``fmap_max`` set
     the widths (the paper's are the defaults); ``equalized_lr``, ``pixel_norm`` and ``mbstd_group_size`` (0: none)
     switch the paper's features off one at a time for an ablation; a schedule with ``transition_kimg=0`` grows
-    without fading. ``lr`` is Adam's learning rate (the code's 0.001 for both networks). Further ``hooks`` run after
+    without fading, and one with ``initial_resolution`` equal to the image size does not grow at all (the code's
+    ``-nogrowing``: lod 0 from the first step). ``lr`` is Adam's learning rate (the code's 0.001 for both networks). Further ``hooks`` run after
     the EMA's and the growth's.
     """
     if images.ndim != 4 or tuple(images.shape[-2:]) != (schedule.image_size, schedule.image_size):

@@ -15,7 +15,14 @@ from gan_course.metrics.protocol import MNISTScore
 from gan_course.models import PixelNorm
 from gan_course.training import TrainingDiverged
 from gan_course.training import progressive_ablation
-from gan_course.training.progressive_ablation import AblationRun, ablate_progan, check_variant, train_variant
+from gan_course.recipes import progan_trainer
+from gan_course.training.progressive_ablation import (
+    AblationRun,
+    ablate_progan,
+    check_variant,
+    train_variant,
+    variant_schedule,
+)
 
 TINY = dict(kimg=0.032, minibatch=8, fmap_base=16, fmap_max=4, ema_beta=0.9, device=torch.device("cpu"))
 
@@ -40,7 +47,9 @@ class MeanEvaluation:
 def test_a_variant_may_only_switch_the_papers_features():
     check_variant("full", {})
     check_variant("abrupt", {"transition_kimg": 0, "pixel_norm": False})
-    with pytest.raises(ValueError, match=r"'beta1'.*transition_kimg, equalized_lr, pixel_norm, mbstd_group_size, lr"):
+    check_variant("no growing", {"initial_resolution": 32})
+    with pytest.raises(ValueError, match=r"'beta1'.*initial_resolution, transition_kimg, equalized_lr, pixel_norm, "
+                                         r"mbstd_group_size, lr"):
         check_variant("faster", {"beta1": 0.5})
 
 
@@ -59,6 +68,25 @@ def test_every_variant_gets_the_full_schedules_budget_and_removes_its_feature():
     no_stddev = train_variant("no mbstd", {"mbstd_group_size": 0}, 0, digits(), **TINY)
     assert no_stddev.images_shown == full.images_shown and no_stddev.generator is not None
     assert not torch.equal(full.average.blocks[0].dense.weight, full.generator.blocks[0].dense.weight)
+
+
+def test_no_growing_trains_the_final_networks_at_full_resolution_from_the_first_step_for_the_same_images():
+    schedule, budget = variant_schedule({"initial_resolution": 32}, 32, TINY["kimg"], TINY["minibatch"])
+    full_schedule, full_budget = variant_schedule({}, 32, TINY["kimg"], TINY["minibatch"])
+    assert budget == full_budget == pytest.approx(7 * TINY["kimg"])  # the full schedule's budget, not one phase
+    assert schedule.iterations(budget) == full_schedule.iterations(full_budget)
+    trainer = progan_trainer(digits(), schedule, fmap_base=16, fmap_max=4, ema_beta=0.9, device=torch.device("cpu"))
+    trainer.fit(schedule.iterations(budget))
+    history = trainer.history
+    assert len(history["resolution"]) == schedule.iterations(budget)  # one record per step, from step 0
+    assert set(history["resolution"]) == {32} and set(history["lod"]) == {0.0} and set(history["alpha"]) == {1.0}
+    grown = progan_trainer(digits(), full_schedule, fmap_base=16, fmap_max=4, ema_beta=0.9, device=torch.device("cpu"))
+    grown.fit(full_schedule.iterations(full_budget))
+    assert grown.history["resolution"][0] == 4 and grown.history["lod"][0] == 3.0  # the control does grow
+    assert trainer.data.images_shown == grown.data.images_shown >= 7 * 32
+    flat = train_variant("no growing", {"initial_resolution": 32}, 0, digits(), **TINY)
+    full = train_variant("full", {}, 0, digits(), **TINY)
+    assert flat.images_shown == full.images_shown and (flat.generator.resolution, flat.generator.alpha) == (32, 1.0)
 
 
 def test_the_table_scores_both_generators_of_finished_runs_on_clipped_crops():

@@ -36,8 +36,9 @@ Where the code differs from the paper's text, this module follows the code:
   ``conv2d_downscale2d``; Table 2 lists the activation before the downsampling); the code's fused up- and
   down-sampling convolutions are written here unfused, the same maps (the fused upsampling one with its kernel
   flipped, which changes nothing for weights drawn independently);
-* the minibatch standard deviation is computed over groups of 4 samples (``mbstd_group_size``), not the whole
-  minibatch of Section 3.
+* the minibatch standard deviation is computed over groups of 4 samples (``mbstd_group_size``, the TensorFlow code's
+  default), not the whole minibatch of Section 3 (the Theano code's ``mbstat_avg='all'``; the TensorFlow
+  ``preset-v1``, the paper's configuration, sets 16, its whole minibatch at low resolution).
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ class MinibatchStdDev(nn.Module):
     $n \bmod (N / G)$ (the code's reshape to ``[G, M, C, H, W]``). For each group: the biased standard deviation of
     every feature at every pixel over the group's samples, averaged over features and pixels into one number,
     appended to each of the group's samples as one more feature map. Section 3 describes one statistic for the whole
-    minibatch; the code (``mbstd_group_size = 4``) uses groups. The statistic is computed in float32.
+    minibatch; the TensorFlow code uses groups (``mbstd_group_size``: 4 by default, 16 in its ``preset-v1``). The statistic is computed in float32.
 
     $$s = \operatorname{mean}_{c,h,w} \sqrt{\operatorname{mean}_{g} (x_{g} - \bar x)^2 + 10^{-8}}$$
 

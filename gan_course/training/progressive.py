@@ -57,7 +57,8 @@ class ProgressiveSchedule:
     Training starts at ``initial_resolution``, shown ``training_kimg`` thousand real images; then each phase fades
     the next resolution in over ``transition_kimg`` thousand images and stabilises it for ``training_kimg`` thousand
     (the code's ``lod_initial_resolution``, ``lod_training_kimg``, ``lod_transition_kimg``, defaults 4, 600 and 600;
-    Appendix A.1 of the paper gives 800k images for each). The minibatch size is ``minibatch_dict[resolution]``, or
+    Appendix A.1 of the paper gives 800k images for each). With ``initial_resolution`` equal to ``image_size`` the
+    networks do not grow: lod is 0 from the first image (the code's ``-nogrowing``). The minibatch size is ``minibatch_dict[resolution]``, or
     ``minibatch_base`` (16). With $k$ the thousands of images shown, $T$ and $F$ the two durations, phase
     $p = \lfloor k / (T + F) \rfloor$ and $k_p = k - p(T + F)$:
 

@@ -1,10 +1,13 @@
 r"""Ablations of ProGAN: the paper's features switched off one at a time, each variant trained over several seeds
 with the same budget, every run scored with the course's MNIST protocol.
 
-Karras et al. (2018, Table 1) add their features one after another to a WGAN-GP baseline and report the sliced
-Wasserstein distance and MS-SSIM of each configuration. Here each variant removes one feature from the full recipe
-(:func:`~gan_course.recipes.progan_trainer`) and changes nothing else:
+Karras et al. (2018, Table 1) add their features one after another, cumulatively, to a WGAN-GP baseline and report
+the sliced Wasserstein distance and MS-SSIM of each configuration. Here each variant removes one feature from the
+full recipe (:func:`~gan_course.recipes.progan_trainer`) and changes nothing else:
 
+* ``initial_resolution`` set to the image size — no growing: the final networks trained at full resolution from the
+  first step for the same number of images (the code's ``-nogrowing``: ``lod_initial_resolution`` the final
+  resolution, no stabilise or transition phase; Table 1's (a) against (b));
 * ``transition_kimg=0`` — no fade-in: the code's schedule with no transition phase, each new block switched on at
   once (``TrainingSchedule`` in ``train.py`` takes this value as "no transition");
 * ``equalized_lr=False`` — He-initialised weights used as they are (the code's ``use_wscale=False``);
@@ -45,9 +48,13 @@ METRICS: dict[str, Callable[[MNISTScore], float]] = {
 }
 """The numbers of a protocol score that :meth:`AblationTable.mean_std` summarises."""
 
-SWITCHES = ("transition_kimg", "equalized_lr", "pixel_norm", "mbstd_group_size", "lr")
-"""The keys a variant may change: the schedule's transition, the recipe's three feature switches, and Adam's learning
-rate, to tell a feature's effect from a change in the size of the steps it causes."""
+SWITCHES = ("initial_resolution", "transition_kimg", "equalized_lr", "pixel_norm", "mbstd_group_size", "lr")
+"""The keys a variant may change: the schedule's first resolution (the image size: no growing) and transition, the
+recipe's three feature switches, and Adam's learning rate, to tell a feature's effect from a change in the size of
+the steps it causes."""
+
+INITIAL_RESOLUTION = 4
+"""The full recipe's first resolution (the code's ``lod_initial_resolution``); it fixes every variant's budget."""
 
 
 @dataclass
@@ -73,6 +80,21 @@ def check_variant(name: str, change: Mapping[str, Any]) -> None:
                          f"{', '.join(SWITCHES)}")
 
 
+def variant_schedule(change: Mapping[str, Any], image_size: int, kimg: float,
+                     minibatch: int) -> tuple[ProgressiveSchedule, float]:
+    """The schedule of a variant and its budget in thousands of images. The full recipe starts at
+    :data:`INITIAL_RESOLUTION`, stabilises every resolution for ``kimg`` thousand images and fades each new one in over
+    as many; its budget is the first resolution, then a transition and a stabilisation for every doubling. A variant
+    may change ``initial_resolution`` (the image size: trained at full resolution throughout, lod 0 from the first
+    step) or ``transition_kimg`` (0: no fade-in); the budget, the minibatch and everything else stay the full
+    recipe's."""
+    doublings = int(math.log2(image_size // INITIAL_RESOLUTION))
+    schedule = ProgressiveSchedule(image_size, initial_resolution=change.get("initial_resolution", INITIAL_RESOLUTION),
+                                   training_kimg=kimg, transition_kimg=change.get("transition_kimg", kimg),
+                                   minibatch_base=minibatch)
+    return schedule, kimg * (1 + 2 * doublings)
+
+
 def train_variant(
     variant: str,
     change: Mapping[str, Any],
@@ -85,15 +107,11 @@ def train_variant(
     ema_beta: float,
     device: torch.device | None = None,
 ) -> AblationRun:
-    """Train ProGAN with ``change`` applied (see :data:`SWITCHES`) from ``seed`` on ``images`` with a stabilise phase
-    of ``kimg`` thousand images per resolution, a transition as long (unless the change removes it) and the budget of
-    the full schedule: the first resolution, then a transition and a stabilisation for every doubling."""
+    """Train ProGAN with ``change`` applied (see :data:`SWITCHES`) from ``seed`` on ``images`` on the variant's
+    schedule and the full schedule's budget (:func:`variant_schedule`)."""
     check_variant(variant, change)
-    change = dict(change)
-    schedule = ProgressiveSchedule(images.shape[-1], training_kimg=kimg,
-                                   transition_kimg=change.pop("transition_kimg", kimg), minibatch_base=minibatch)
-    doublings = int(math.log2(images.shape[-1] // schedule.initial_resolution))
-    budget = kimg * (1 + 2 * doublings)
+    schedule, budget = variant_schedule(change, images.shape[-1], kimg, minibatch)
+    change = {key: value for key, value in change.items() if key not in ("initial_resolution", "transition_kimg")}
     seed_everything(seed)
     trainer = progan_trainer(images, schedule, fmap_base=fmap_base, fmap_max=fmap_max, ema_beta=ema_beta, seed=seed,
                              device=device, **change)
