@@ -133,7 +133,8 @@ CARDS: dict[str, ModelCard] = {
     card.name: card
     for card in (
         ModelCard(
-            "dcgan-mnist", "06_dcgan", "DCGAN (Radford et al. 2016) on MNIST: the DCGAN chapter's main run",
+            "dcgan-mnist", "06_dcgan",
+            "DCGAN on MNIST (pytorch/examples' networks, Radford et al. 2016's recipe): the DCGAN chapter's main run",
             "dcgan_trainer(images, width=32, batch_size=64, acceleration=Acceleration(channels_last=True))"
             ".fit(1500)", DCGAN, _train_dcgan,
             lambda: (DCGANGenerator(DCGAN["latent_dim"], 28, 1, DCGAN["width"]), DCGANDiscriminator(28, 1, DCGAN["width"])),
