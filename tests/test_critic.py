@@ -212,3 +212,15 @@ def test_clipped_share_counts_weights_at_either_edge_and_leaves_biases_out():
     assert clipped_share(critic, 0.05) == pytest.approx(5 / 6)
     with pytest.raises(ValueError, match="clip"):
         clipped_share(critic, 0.0)
+
+
+def test_layer_gradient_norms_of_a_tiny_gradient_do_not_underflow_to_zero():
+    """A float32 gradient of 1e-25 is representable, its square is not: the norm must still be about 1e-25."""
+    critic = nn.Sequential(nn.Linear(2, 3, bias=False), nn.Linear(3, 1, bias=False), nn.Flatten(0))
+    with torch.no_grad():
+        critic[0].weight.fill_(1.0)
+        critic[1].weight.fill_(1e-24)
+    n = 4
+    norms = layer_gradient_norms(critic, torch.randn(n, 2), torch.randn(n, 2))
+    # dL/dh1 = +-w2 / n per sample: over 2n samples and 3 units, sqrt(2n * 3) * 1e-24 / n
+    assert norms[0] == pytest.approx(math.sqrt(2 * n * 3) * 1e-24 / n, rel=1e-5)

@@ -188,7 +188,8 @@ def layer_gradient_norms(critic: nn.Module, real: Tensor, fake: Tensor) -> list[
 
     The loss is :func:`~gan_course.losses.wasserstein_critic_loss`; real and fake batches are scored separately and
     the norm is taken over both, $\lVert \partial L / \partial h_l \rVert_2$ for layer $l$'s output $h_l$. Under
-    weight clipping these norms grow or shrink geometrically from layer to layer.
+    weight clipping these norms grow or shrink geometrically from layer to layer. The squares are summed in float64:
+    in float32 a gradient below about $10^{-19}$ squares to zero, and a vanishing gradient would read as exactly 0.
     """
     layers = [m for m in critic.modules() if isinstance(m, LAYER_TYPES)]
     if not layers:
@@ -206,7 +207,7 @@ def layer_gradient_norms(critic: nn.Module, real: Tensor, fake: Tensor) -> list[
     norms = []
     for layer in layers:
         # ||dL/dh_l||_2 over every output of layer l (the real and the fake batch)
-        square = sum((g**2).sum().item() for g in (next(grads) for _ in outputs[layer]) if g is not None)
+        square = sum((g.double() ** 2).sum().item() for g in (next(grads) for _ in outputs[layer]) if g is not None)
         norms.append(math.sqrt(square))
     return norms
 
