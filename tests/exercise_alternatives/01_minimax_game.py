@@ -1,4 +1,4 @@
-"""Second, differently written correct answers to chapter 1's autograded exercises (see tests/test_exercise_alternatives.py)."""
+"""Second, differently written correct answers to chapter 1's autograded exercises (tests/test_exercise_alternatives.py)."""
 
 ALTERNATIVES: dict[str, str] = {
     # Autograd through the two losses written with torch's log-sigmoid, returning tensors, instead of the closed forms

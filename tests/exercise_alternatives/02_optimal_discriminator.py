@@ -1,4 +1,4 @@
-"""Second, differently written correct answers to chapter 2's autograded exercises (see tests/test_exercise_alternatives.py)."""
+"""Second, differently written correct answers to chapter 2's autograded exercises (tests/test_exercise_alternatives.py)."""
 
 ALTERNATIVES: dict[str, str] = {
     # beta + (alpha - beta) D*_G from the package's optimal discriminator, instead of the ratio of mixtures.

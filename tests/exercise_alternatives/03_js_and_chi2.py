@@ -1,4 +1,4 @@
-"""Second, differently written correct answers to chapter 3's autograded exercises (see tests/test_exercise_alternatives.py)."""
+"""Second, differently written correct answers to chapter 3's autograded exercises (tests/test_exercise_alternatives.py)."""
 
 ALTERNATIVES: dict[str, str] = {
     # int p_g^2 / (p_data + p_g) = E_{p_g}[1 - D*_G], an expectation under p_g with the package's D*_G, instead of a

@@ -1,4 +1,4 @@
-"""Second, differently written correct answers to chapter 4's autograded exercises (see tests/test_exercise_alternatives.py)."""
+"""Second, differently written correct answers to chapter 4's autograded exercises (tests/test_exercise_alternatives.py)."""
 
 ALTERNATIVES: dict[str, str] = {
     # The trace term expanded, sigma1^2 + sigma2^2 - 2 sigma1 sigma2 per dimension, with the norm from np.linalg.

@@ -1,4 +1,4 @@
-"""Second, differently written correct answers to chapter 5's autograded exercises (see tests/test_exercise_alternatives.py)."""
+"""Second, differently written correct answers to chapter 5's autograded exercises (tests/test_exercise_alternatives.py)."""
 
 ALTERNATIVES: dict[str, str] = {
     # A search: every size whose output size (Relationship 6) equals that of i, and for each the output_padding found
