@@ -15,6 +15,7 @@ import yaml
 
 from conftest import ROOT
 from tools.exercises import exercise_section
+from tools.run_times import run_minutes
 
 
 def _toc_files() -> list[str]:
@@ -216,3 +217,29 @@ def test_the_reading_order_check_finds_a_chapter_read_before_what_it_needs():
     assert _reading_order(intro) == ["08_wgan", "10_progan"]
     toc_order = [chapter.stem for chapter in CHAPTERS if chapter.stem[:2].isdigit()]
     assert "10_progan needs 08_wgan, which the reading order puts after it" in _order_violations(toc_order)
+
+
+def _box_minutes(chapter: Path) -> float:
+    """The run time a chapter's box states, in minutes (0.5 for 'under a minute')."""
+    first = "".join(next(c for c in json.loads(chapter.read_text())["cells"] if c["cell_type"] == "markdown")["source"])
+    stated = re.search(r"\*\*Run time:\*\* (under a minute|about (\d+) minutes) on a CPU", first)
+    assert stated, f"{chapter.name}: the box states its run time as 'under a minute' or 'about N minutes' on a CPU"
+    return 0.5 if stated.group(2) is None else float(stated.group(2))
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if c.stem[:2].isdigit()], ids=lambda p: p.stem)
+def test_the_boxs_run_time_is_the_one_recorded_in_the_outputs_shown(chapter):
+    recorded = run_minutes(chapter)
+    stated = _box_minutes(chapter)
+    if recorded < 1:
+        assert stated == 0.5, f"{chapter.name}: the outputs took {recorded:.2f} min; the box says {stated}"
+    else:
+        assert abs(stated - recorded) <= max(1.0, 0.15 * recorded), \
+            f"{chapter.name}: the outputs took {recorded:.1f} min (python -m tools.run_times); the box says {stated}"
+
+
+def test_the_introduction_names_every_chapter_that_takes_longer_than_ten_minutes():
+    row = next(line for line in (ROOT / "book" / "intro.md").read_text().splitlines() if line.startswith("| `cpu` |"))
+    named = set(re.findall(r"\{doc\}`([^`<]+)`", row))
+    longer = {c.stem for c in CHAPTERS if c.stem[:2].isdigit() and _box_minutes(c) > 10}
+    assert named == longer, f"the intro's cpu row names {sorted(named)}; the boxes say {sorted(longer)} exceed ten minutes"
