@@ -36,17 +36,22 @@ def test_chosen_cells_run_in_one_kernel_with_the_cpu_profile_and_top_down_number
     assert nb.cells[4].outputs[0].text == "from an earlier run\n" and nb.cells[4].execution_count == 7
 
 
-def test_an_edit_made_to_another_cell_while_cells_run_is_kept(tmp_path, monkeypatch):
-    path = _chapter(tmp_path / "chapter.ipynb")
+def _edit_when_the_cells_start(monkeypatch, path, index: int, source: str) -> None:
+    """Make the next execution edit cell ``index`` of ``path`` on disk as its kernel starts, as a helper would."""
     run = NotebookClient.execute
 
     def edit_then_run(self, *args, **kwargs):
         nb = nbformat.read(path, as_version=4)
-        nb.cells[1].source = "Edited meanwhile."
+        nb.cells[index].source = source
         nbformat.write(nb, path)
         return run(self, *args, **kwargs)
 
     monkeypatch.setattr(NotebookClient, "execute", edit_then_run)
+
+
+def test_an_edit_made_to_another_cell_while_cells_run_is_kept(tmp_path, monkeypatch):
+    path = _chapter(tmp_path / "chapter.ipynb")
+    _edit_when_the_cells_start(monkeypatch, path, 1, "Edited meanwhile.")
     execute_cells(path, [0, 2])
     nb = nbformat.read(path, as_version=4)
     assert nb.cells[1].source == "Edited meanwhile." and nb.cells[2].outputs[0].text == "21 cpu\n"
@@ -54,15 +59,7 @@ def test_an_edit_made_to_another_cell_while_cells_run_is_kept(tmp_path, monkeypa
 
 def test_an_executed_cell_edited_while_it_ran_is_not_written(tmp_path, monkeypatch):
     path = _chapter(tmp_path / "chapter.ipynb")
-    run = NotebookClient.execute
-
-    def edit_then_run(self, *args, **kwargs):
-        nb = nbformat.read(path, as_version=4)
-        nb.cells[2].source = "print('new')"
-        nbformat.write(nb, path)
-        return run(self, *args, **kwargs)
-
-    monkeypatch.setattr(NotebookClient, "execute", edit_then_run)
+    _edit_when_the_cells_start(monkeypatch, path, 2, "print('new')")
     with pytest.raises(RuntimeError, match=r"cells \[2\] were edited"):
         execute_cells(path, [0, 2])
     assert nbformat.read(path, as_version=4).cells[2].outputs == []
