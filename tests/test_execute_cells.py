@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tools.execute_cells import execute_cells, parse_indices
+from tools.execute_cells import drop_undrawable_widgets, execute_cells, merge_widget_state, parse_indices
 
 
 def _chapter(path: Path) -> Path:
@@ -76,3 +76,23 @@ def test_ranges_are_read_and_a_malformed_one_is_named():
     assert parse_indices(["1-3", "7"]) == [1, 2, 3, 7]
     with pytest.raises(ValueError, match="'3-x' is not N or N-M"):
         parse_indices(["3-x"])
+
+
+def test_widget_models_of_the_run_are_kept_and_a_widget_nothing_can_draw_is_removed():
+    view = "application/vnd.jupyter.widget-view+json"
+    state = "application/vnd.jupyter.widget-state+json"
+
+    def widget(model_id: str) -> nbformat.NotebookNode:
+        return nbformat.v4.new_output("display_data", data={view: {"model_id": model_id}, "text/plain": "bar"})
+
+    printed = nbformat.v4.new_output("stream", name="stdout", text="table\n")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("run()", outputs=[widget("old"), printed]),
+                                         nbformat.v4.new_code_cell("run()", outputs=[widget("new"), widget("lost")])])
+    nb.metadata["widgets"] = {state: {"state": {"old": {}}, "version_major": 2}}
+    executed = nbformat.v4.new_notebook()
+    executed.metadata["widgets"] = {state: {"state": {"new": {}}, "version_major": 2, "version_minor": 0}}
+    merge_widget_state(nb, executed)
+    assert set(nb.metadata["widgets"][state]["state"]) == {"old", "new"}
+    assert drop_undrawable_widgets(nb) == 1
+    assert [o.get("data", {}).get(view, {}).get("model_id") for o in nb.cells[1].outputs] == ["new"]
+    assert nb.cells[0].outputs[1].text == "table\n" and len(nb.cells[0].outputs) == 2

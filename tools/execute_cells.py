@@ -61,8 +61,42 @@ def execute_cells(path: Path, indices: list[int], timeout: int = 7200) -> int:
         for output in cell.outputs:
             if "execution_count" in output:
                 output.execution_count = numbers.get(index)
+    merge_widget_state(now, chosen)
+    drop_undrawable_widgets(now)
     nbformat.write(now, path)
     return len(indices)
+
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def merge_widget_state(nb: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> None:
+    """Add the widget models that the executed cells' outputs show (nbclient stores them in the metadata of the
+    notebook it ran) to ``nb``'s metadata, where the book's widget embedding looks them up."""
+    new = executed.metadata.get("widgets", {}).get(WIDGET_STATE)
+    if not new:
+        return
+    widgets = nb.metadata.setdefault("widgets", {}).setdefault(WIDGET_STATE, {"state": {}})
+    for key, value in new.items():
+        if key != "state":
+            widgets[key] = value
+    widgets.setdefault("state", {}).update(new.get("state", {}))
+
+
+def drop_undrawable_widgets(nb: nbformat.NotebookNode) -> int:
+    """Remove widget outputs whose model is not in the notebook's widget state (nothing can draw them: a progress bar
+    of a run whose state was not stored); returns how many were removed."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    removed = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = [output for output in cell.outputs
+                if output.get("data", {}).get(WIDGET_VIEW, {}).get("model_id", None) in (None, *state)]
+        removed += len(cell.outputs) - len(kept)
+        cell.outputs = kept
+    return removed
 
 
 def parse_indices(words: list[str]) -> list[int]:
