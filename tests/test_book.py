@@ -29,6 +29,11 @@ def _toc_files() -> list[str]:
 CHAPTERS = [ROOT / f"{name}.ipynb" for name in _toc_files() if (ROOT / f"{name}.ipynb").is_file()]
 
 
+def _first_markdown(chapter: Path) -> str:
+    """The chapter's first markdown cell, which holds its title and its "In this chapter" box."""
+    return "".join(next(c for c in json.loads(chapter.read_text())["cells"] if c["cell_type"] == "markdown")["source"])
+
+
 def _code_cells(path: Path) -> list[dict]:
     cells = json.loads(path.read_text())["cells"]
     return [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip()]
@@ -178,7 +183,7 @@ def test_every_figure_has_its_code_behind_a_toggle_and_a_caption(chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_every_chapter_opens_with_what_it_teaches_needs_and_takes(chapter):
-    first = "".join(next(c for c in json.loads(chapter.read_text())["cells"] if c["cell_type"] == "markdown")["source"])
+    first = _first_markdown(chapter)
     box = re.search(r"```\{admonition\} In this chapter\n(.*?)\n```", first, re.S)
     assert box, f"{chapter.name}: open with the 'In this chapter' box"
     for part in ("**You will learn**", "**Prerequisites:**", "**Run time:**", "CPU", "GPU"):
@@ -187,7 +192,7 @@ def test_every_chapter_opens_with_what_it_teaches_needs_and_takes(chapter):
 
 def _box_prerequisites(chapter: Path) -> list[str]:
     """The chapters a chapter's box names as prerequisites (the targets of its {doc} links)."""
-    first = "".join(next(c for c in json.loads(chapter.read_text())["cells"] if c["cell_type"] == "markdown")["source"])
+    first = _first_markdown(chapter)
     needs = re.search(r"\*\*Prerequisites:\*\*(.*?)(?:\n\n|\n\*\*|\Z)", first, re.S).group(1)
     return [link.split("<")[-1].rstrip(">").strip() for link in re.findall(r"\{doc\}`([^`]*)`", needs)]
 
@@ -221,7 +226,7 @@ def test_the_reading_order_check_finds_a_chapter_read_before_what_it_needs():
 
 def _box_minutes(chapter: Path) -> float:
     """The run time a chapter's box states, in minutes (0.5 for 'under a minute')."""
-    first = "".join(next(c for c in json.loads(chapter.read_text())["cells"] if c["cell_type"] == "markdown")["source"])
+    first = _first_markdown(chapter)
     stated = re.search(r"\*\*Run time:\*\* (under a minute|about (\d+) minutes) on a CPU", first)
     assert stated, f"{chapter.name}: the box states its run time as 'under a minute' or 'about N minutes' on a CPU"
     return 0.5 if stated.group(2) is None else float(stated.group(2))
