@@ -39,7 +39,7 @@ from gan_course.losses import (  # noqa: E402
     gradient_penalty,
     wasserstein_critic_loss,
 )
-from gan_course.losses.critic import train_critic  # noqa: E402
+from gan_course.experiments.losses.critic import train_critic  # noqa: E402
 from gan_course.metrics.classifier import MNISTClassifier  # noqa: E402
 from gan_course.metrics.samples import batches  # noqa: E402
 from gan_course.models import (  # noqa: E402

@@ -9,7 +9,7 @@ import torch
 
 from gan_course.data import ring
 from gan_course.losses import LSGAN, WGAN, WGANGP, NonSaturating
-from gan_course.losses.comparison import ComparisonTable, LossSetup, Run, compare_losses
+from gan_course.experiments.losses.comparison import ComparisonTable, LossSetup, Run, compare_losses
 from gan_course.losses.gan import discriminator_loss
 from gan_course.metrics import ModeCoverage
 

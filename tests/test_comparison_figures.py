@@ -10,8 +10,8 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from gan_course.data import ring  # noqa: E402
-from gan_course.losses.comparison import ComparisonTable, Run  # noqa: E402
-from gan_course.losses.comparison_figures import plot_comparison_samples  # noqa: E402
+from gan_course.experiments.losses.comparison import ComparisonTable, Run  # noqa: E402
+from gan_course.experiments.losses.comparison_figures import plot_comparison_samples  # noqa: E402
 from gan_course.metrics import mode_coverage  # noqa: E402
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gan_course.convolution.arithmetic import (
+from gan_course.models.convolution_arithmetic import (
     conv_input_sizes,
     conv_matrix,
     conv_output_size,

@@ -10,20 +10,27 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gan_course.convolution.checkerboard import (
+from gan_course.experiments.architectures.checkerboard import (
     checkerboard_peak,
     checkerboard_score,
     overlap_count,
     period_two_shares,
     resize_overlap_count,
 )
-from gan_course.convolution.arithmetic import (
+from gan_course.models.convolution_arithmetic import (
     conv_output_size,
     conv_transpose_output_size,
     effective_kernel_size,
     verify_against_pytorch,
 )
-from gan_course.convolution.figures import INPUT, INSERTED, PADDING, animate_convolution, convolution_layout, draw_convolution
+from gan_course.experiments.architectures.convolution_figures import (
+    INPUT,
+    INSERTED,
+    PADDING,
+    animate_convolution,
+    convolution_layout,
+    draw_convolution,
+)
 
 
 def _gids(ax) -> Counter:

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from gan_course.losses.critic import (
+from gan_course.experiments.losses.critic import (
     clipped_share,
     live_units,
     CriticFit,

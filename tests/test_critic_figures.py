@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from gan_course.losses.critic import value_surface
-from gan_course.losses.critic_figures import (
+from gan_course.experiments.losses.critic import value_surface
+from gan_course.experiments.losses.critic_figures import (
     plot_estimate_and_quality,
     plot_layer_gradient_norms,
     plot_value_surface,

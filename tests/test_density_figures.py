@@ -11,7 +11,12 @@ from scipy import stats
 
 from gan_course.data import gaussian_1d
 from gan_course.models import MLPDiscriminator
-from gan_course.theory.density_figures import animate_density_1d, discriminator_curve, generator_density, plot_density_1d
+from gan_course.experiments.theory.density_figures import (
+    animate_density_1d,
+    discriminator_curve,
+    generator_density,
+    plot_density_1d,
+)
 
 
 @pytest.fixture(autouse=True)

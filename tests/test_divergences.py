@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from gan_course.theory.divergences import js_divergence, kl_divergence, pearson_chi2, total_variation
+from gan_course.metrics.divergences import js_divergence, kl_divergence, pearson_chi2, total_variation
 
 
 def test_discrete_divergences_by_hand():
@@ -51,7 +51,7 @@ from scipy.integrate import quad
 from scipy.stats import norm
 
 from gan_course.data import GaussianMixture1D, gaussian_1d
-from gan_course.theory.divergences import (
+from gan_course.metrics.divergences import (
     expectation,
     integrate,
     js_divergence_1d,

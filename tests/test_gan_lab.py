@@ -12,10 +12,10 @@ import torch
 from nbclient import NotebookClient
 
 from gan_course.losses.gan import nonsaturating_generator_loss
-from gan_course.losses.gradient_field import sample_gradients
-from gan_course.visualization.gan_lab import GANLab, _quad_areas, mixture
-from gan_course.visualization.gan_lab_figures import animate_lab, draw_lab
-from gan_course.visualization.gan_lab_widget import GANLabWidget
+from gan_course.experiments.losses.gradient_field import sample_gradients
+from gan_course.experiments.visualization.gan_lab import GANLab, _quad_areas, mixture
+from gan_course.experiments.visualization.gan_lab_figures import animate_lab, draw_lab
+from gan_course.experiments.visualization.gan_lab_widget import GANLabWidget
 
 SMALL = dict(hidden=16, batch_size=32)
 VIEW = dict(cells=8, resolution=20)
@@ -127,8 +127,8 @@ def test_the_widget_does_what_its_controls_say():
 
 def test_the_widget_works_in_a_live_kernel():
     notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("from gan_course.visualization.gan_lab import GANLab\n"
-                                  "from gan_course.visualization.gan_lab_widget import GANLabWidget\n"
+        nbformat.v4.new_code_cell("from gan_course.experiments.visualization.gan_lab import GANLab\n"
+                                  "from gan_course.experiments.visualization.gan_lab_widget import GANLabWidget\n"
                                   "widget = GANLabWidget(GANLab(hidden=16, batch_size=32), steps_per_tick=3)\n"
                                   "widget"),
         nbformat.v4.new_code_cell("widget.step_button.click()\nwidget.play.value += 1\nprint(widget.lab.step, "

@@ -12,8 +12,8 @@ import torch
 from torch import Tensor, nn
 
 from gan_course.losses import lsgan_generator_loss, nonsaturating_generator_loss, wasserstein_generator_loss
-from gan_course.losses.gradient_field import gradient_field, sample_gradients
-from gan_course.losses.gradient_field_figures import plot_gradient_field
+from gan_course.experiments.losses.gradient_field import gradient_field, sample_gradients
+from gan_course.experiments.losses.gradient_field_figures import plot_gradient_field
 from gan_course.models import MLPDiscriminator
 
 

@@ -15,9 +15,9 @@ from scipy.stats import norm
 from torch import nn
 
 from gan_course.data import GaussianMixture1D, SamplerStream, gaussian_1d
-from gan_course.theory.divergences import expectation, integrate, js_divergence_1d, pearson_chi2_1d, total_variation_1d
+from gan_course.metrics.divergences import expectation, integrate, js_divergence_1d, pearson_chi2_1d, total_variation_1d
 from gan_course.models import MLPDiscriminator
-from gan_course.theory.optimal_discriminator import (
+from gan_course.experiments.theory.optimal_discriminator import (
     LSGAN_BINARY_CODING,
     LSGAN_CHI2_CODING,
     LSGANCoding,

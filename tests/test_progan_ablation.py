@@ -16,7 +16,7 @@ from gan_course.models import PixelNorm
 from gan_course.training import TrainingDiverged
 from gan_course.training import progressive_ablation
 from gan_course.recipes import progan_trainer
-from gan_course.training.progressive_ablation import (
+from gan_course.experiments.architectures.progressive_ablation import (
     AblationRun,
     ablate_progan,
     check_variant,

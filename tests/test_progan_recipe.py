@@ -13,7 +13,7 @@ from gan_course.models import PixelNorm, ProGANGenerator, feature_rms, relative_
 from gan_course.recipes import progan_trainer
 from gan_course.seed import seed_everything
 from gan_course.training import GeneratorEMA, ProgressiveGrowing, ProgressiveSchedule, Snapshots, ema_of
-from gan_course.training.progressive_figures import (
+from gan_course.experiments.architectures.progressive_figures import (
     animate_growth,
     plot_generator_fade,
     plot_real_fade,

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from gan_course.convolution.checkerboard import checkerboard_score
+from gan_course.experiments.architectures.checkerboard import checkerboard_score
 from gan_course.models import DCGANGenerator
 
 

@@ -16,31 +16,35 @@ from gan_course.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminat
 from gan_course.seed import seed_everything
 from gan_course.training import GANTrainer, Snapshots
 from gan_course.training.figures import animate_snapshots
-from gan_course.visualization.digit_properties import digit_properties, ink, loops, stroke_width
-from gan_course.visualization.discriminator_features import (
+from gan_course.experiments.visualization.digit_properties import digit_properties, ink, loops, stroke_width
+from gan_course.experiments.visualization.discriminator_features import (
     feature_maps,
     first_layer_filters,
     share_on_ink,
     unit_saliency,
 )
-from gan_course.visualization.discriminator_features_figures import plot_feature_maps, plot_filters, plot_saliency
-from gan_course.visualization.generator_units import (
+from gan_course.experiments.visualization.discriminator_features_figures import (
+    plot_feature_maps,
+    plot_filters,
+    plot_saliency,
+)
+from gan_course.experiments.visualization.generator_units import (
     intervention_effect,
     switch_off,
     unit_activations,
     unit_correlations,
 )
-from gan_course.visualization.generator_units_figures import plot_intervention, plot_unit_correlations
-from gan_course.visualization.latent_space import (
+from gan_course.experiments.visualization.generator_units_figures import plot_intervention, plot_unit_correlations
+from gan_course.experiments.visualization.latent_space import (
     classifier_features,
     embed,
     neighbour_mixing,
     read_crossfade,
     read_walk,
 )
-from gan_course.visualization.latent_space_figures import plot_embedding, plot_walk
-from gan_course.visualization.network_statistics import NetworkStatistics, coverage_over_training
-from gan_course.visualization.network_statistics_figures import (
+from gan_course.experiments.visualization.latent_space_figures import plot_embedding, plot_walk
+from gan_course.experiments.visualization.network_statistics import NetworkStatistics, coverage_over_training
+from gan_course.experiments.visualization.network_statistics_figures import (
     plot_coverage,
     plot_gradient_norms,
     plot_histograms,

@@ -18,16 +18,20 @@ from gan_course.metrics.classifier import load_mnist_classifier
 from gan_course.models import DCGANDiscriminator, DCGANGenerator
 from gan_course.seed import seed_everything
 from gan_course.training import GANTrainer
-from gan_course.visualization.discriminator_features import receptive_field_ink, share_on_ink, unit_saliency
-from gan_course.visualization.frozen_discriminator import FreezeDiscriminator, mode_switch, total_gradient_norm
-from gan_course.visualization.latent_space import read_crossfade, read_memorised_path
-from gan_course.visualization.saliency_checks import (
+from gan_course.experiments.visualization.discriminator_features import receptive_field_ink, share_on_ink, unit_saliency
+from gan_course.experiments.visualization.frozen_discriminator import (
+    FreezeDiscriminator,
+    mode_switch,
+    total_gradient_norm,
+)
+from gan_course.experiments.visualization.latent_space import read_crossfade, read_memorised_path
+from gan_course.experiments.visualization.saliency_checks import (
     cascade_layers,
     cascading_randomisation,
     rank_correlation,
     reinitialise,
 )
-from gan_course.visualization.saliency_checks_figures import plot_cascade
+from gan_course.experiments.visualization.saliency_checks_figures import plot_cascade
 
 
 def _digits(n=6, seed=0):
@@ -196,8 +200,8 @@ def test_a_memorised_path_jumps_once():
 
 
 def test_total_gradient_norm_and_the_frozen_runs_figure():
-    from gan_course.visualization.frozen_discriminator_figures import plot_frozen_runs
-    from gan_course.visualization.network_statistics import NetworkStatistics
+    from gan_course.experiments.visualization.frozen_discriminator_figures import plot_frozen_runs
+    from gan_course.experiments.visualization.network_statistics import NetworkStatistics
 
     statistics = NetworkStatistics(every=2)
     trainer = _tiny_trainer([statistics, FreezeDiscriminator(2, "eval")])

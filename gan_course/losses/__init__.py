@@ -9,9 +9,9 @@ The objectives the training loop takes — one object each, computing D's and G'
   Gulrajani et al. 2017), with the drift term of Karras et al. (2018).
 
 Each module keeps the functional forms (``discriminator_loss(real_logits, fake_logits)`` etc.) for the theory chapters.
-The chapter tools are imported from their modules: :mod:`~gan_course.losses.comparison` (losses side by side on the
-toy mixtures), :mod:`~gan_course.losses.gradient_field` (the gradient G receives, LSGAN chapter) and
-:mod:`~gan_course.losses.critic` (the WGAN critic trained alone), each with its ``_figures`` module.
+The chapter tools are imported from their modules: :mod:`~gan_course.experiments.losses.comparison` (losses side by side
+on the toy mixtures), :mod:`~gan_course.experiments.losses.gradient_field` (the gradient G receives, LSGAN chapter) and
+:mod:`~gan_course.experiments.losses.critic` (the WGAN critic trained alone), each with its ``_figures`` module.
 """
 
 from gan_course.losses.gan import (

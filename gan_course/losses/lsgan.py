@@ -17,9 +17,10 @@ def lsgan_discriminator_loss(real_out: Tensor, fake_out: Tensor, *, a: float = 0
     r"""The least-squares discriminator loss (Mao et al. 2017, Eq. 2), on D's raw (unbounded) outputs.
 
     D regresses real data onto ``b`` and fakes onto ``a``. The defaults are the 0-1 coding used in practice
-    (:data:`gan_course.theory.optimal_discriminator.LSGAN_BINARY_CODING`); ``a=-1, b=1`` with ``c=0`` in
+    (:data:`gan_course.experiments.theory.optimal_discriminator.LSGAN_BINARY_CODING`); ``a=-1, b=1`` with ``c=0`` in
     :func:`lsgan_generator_loss` is the coding under which G minimises a Pearson $\chi^2$ divergence (their
-    Section 3.2: $b - c = 1$ and $b - a = 2$; :data:`gan_course.theory.optimal_discriminator.LSGAN_CHI2_CODING`).
+    Section 3.2: $b - c = 1$ and $b - a = 2$;
+    :data:`gan_course.experiments.theory.optimal_discriminator.LSGAN_CHI2_CODING`).
 
     $$L_D = \tfrac12 \mathbb{E}_{x \sim p_\text{data}}[(D(x) - b)^2]
     + \tfrac12 \mathbb{E}_{z \sim p_z}[(D(G(z)) - a)^2]$$

@@ -29,7 +29,7 @@ from gan_course.latent.priors import Prior
 from gan_course.metrics.classifier import IMAGE_SHAPE, N_CLASSES, MNISTClassifier, shipped_classifier
 from gan_course.metrics.samples import ConditionalSource, Source, batches, check_images, conditional_batches
 from gan_course.metrics.samples import source_device
-from gan_course.theory.divergences import kl_divergence
+from gan_course.metrics.divergences import kl_divergence
 
 N_SAMPLES = 10_000
 
@@ -56,7 +56,7 @@ class ClassHistogram:
     @property
     def kl_to_uniform(self) -> float:
         r"""$\mathrm{KL}(\hat p \,\|\, u) = \sum_c \hat p_c \log(K \hat p_c)$, by
-        :func:`gan_course.theory.divergences.kl_divergence`."""
+        :func:`gan_course.metrics.divergences.kl_divergence`."""
         return kl_divergence(self.proportions, np.full(len(self.counts), 1.0 / len(self.counts)))
 
     def __str__(self) -> str:

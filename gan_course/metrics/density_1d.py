@@ -6,8 +6,8 @@ $p_g$ has no formula, so the divergence is estimated:
 
 **Estimator.** Both distributions are binned on the same ``bins`` equal-width bins over a stated range
 $[a, b]$, plus two open tail bins $(-\infty, a)$ and $(b, \infty)$ so that no sample is dropped; the discrete
-$\mathrm{JSD}$ of the two histograms (:func:`gan_course.theory.divergences.js_divergence`) is the estimate. When the data
-are a :class:`~gan_course.data.GaussianMixture1D` their bin masses are exact (from the normal CDF); data given as
+$\mathrm{JSD}$ of the two histograms (:func:`gan_course.metrics.divergences.js_divergence`) is the estimate. When the
+data are a :class:`~gan_course.data.GaussianMixture1D` their bin masses are exact (from the normal CDF); data given as
 samples are binned like the generator's.
 
 **Bias.** Binning can only lose information, so for the binned distributions themselves
@@ -30,7 +30,7 @@ from torch import Tensor
 from gan_course.data.toy import GaussianMixture1D
 from gan_course.latent.priors import Prior
 from gan_course.metrics.samples import Source, batches, check_points
-from gan_course.theory.divergences import js_divergence
+from gan_course.metrics.divergences import js_divergence
 
 TAIL_STDS = 4.0  # the default range of a mixture: 4 standard deviations beyond its outermost means
 

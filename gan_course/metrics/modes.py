@@ -28,7 +28,7 @@ import torch
 from gan_course.data.toy import GaussianMixture2D
 from gan_course.latent.priors import Prior
 from gan_course.metrics.samples import Source, batches, check_points
-from gan_course.theory.divergences import kl_divergence
+from gan_course.metrics.divergences import kl_divergence
 
 THRESHOLD = 3.0  # standard deviations (VEEGAN, PacGAN)
 

@@ -2,8 +2,8 @@
 
 The table is read off a real forward pass (forward hooks on every leaf module), so it cannot drift from the model.
 For convolutions and transposed convolutions the "size rule" column writes out the relation of
-:mod:`gan_course.convolution.arithmetic` with the layer's numbers (Dumoulin & Visin 2016), and the table checks that the
-formula gives the shape PyTorch produced.
+:mod:`gan_course.models.convolution_arithmetic` with the layer's numbers (Dumoulin & Visin 2016), and the table checks
+that the formula gives the shape PyTorch produced.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from gan_course.convolution.arithmetic import conv_output_size, conv_transpose_output_size
+from gan_course.models.convolution_arithmetic import conv_output_size, conv_transpose_output_size
 from gan_course.eval_mode import eval_mode
 
 

@@ -8,11 +8,12 @@ are those of pytorch/examples' ``dcgan`` (4x4 kernels, ngf = ndf = 64 at 64x64),
 layer in D, L2 weight decay 1e-5). The layer stack is derived from the image size: G starts from a ``base`` x
 ``base`` map (4, or 7 for MNIST's 28) and doubles it with each kernel-4, stride-2, padding-1 transposed convolution
 (by the arithmetic of
-:mod:`gan_course.convolution.arithmetic`, $o' = 2(i' - 1) + 4 - 2 = 2i'$); D mirrors it. With ``upsampling="resize"`` each of
-these is replaced by the resize-convolution of Odena, Dumoulin & Olah (2016), nearest-neighbour upsampling by 2 and a
-kernel-3, stride-1, padding-1 convolution, which doubles the size without checkerboard artifacts. With
-``normalization="layer"`` or ``"none"`` the discriminator drops batch norm, as a WGAN-GP critic must (Gulrajani et al.
-2017, Section 4: the gradient penalty is per sample, and batch norm makes each score depend on the whole batch).
+:mod:`gan_course.models.convolution_arithmetic`, $o' = 2(i' - 1) + 4 - 2 = 2i'$); D mirrors it. With
+``upsampling="resize"`` each of these is replaced by the resize-convolution of Odena, Dumoulin & Olah (2016),
+nearest-neighbour upsampling by 2 and a kernel-3, stride-1, padding-1 convolution, which doubles the size without
+checkerboard artifacts. With ``normalization="layer"`` or ``"none"`` the discriminator drops batch norm, as a WGAN-GP
+critic must (Gulrajani et al. 2017, Section 4: the gradient penalty is per sample, and batch norm makes each score
+depend on the whole batch).
 """
 
 from __future__ import annotations

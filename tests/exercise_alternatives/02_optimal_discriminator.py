@@ -3,7 +3,7 @@
 ALTERNATIVES: dict[str, str] = {
     # beta + (alpha - beta) D*_G from the package's optimal discriminator, instead of the ratio of mixtures.
     "optd-ex-label-smoothing": '''
-from gan_course.theory.optimal_discriminator import optimal_discriminator
+from gan_course.experiments.theory.optimal_discriminator import optimal_discriminator
 
 
 def smoothed_optimal_discriminator(p_data, p_g, alpha, beta=0.0):
@@ -40,8 +40,8 @@ half_points = [brentq(_logit, _vertex - 50.0, _vertex, xtol=1e-13), brentq(_logi
     "optd-ex-quadratic-gap": '''
 import numpy as np
 
-from gan_course.theory.divergences import integrate
-from gan_course.theory.optimal_discriminator import optimal_discriminator
+from gan_course.metrics.divergences import integrate
+from gan_course.experiments.theory.optimal_discriminator import optimal_discriminator
 
 
 def quadratic_gap(logit, p_data, p_g, lower, upper):

@@ -4,8 +4,8 @@ ALTERNATIVES: dict[str, str] = {
     # int p_g^2 / (p_data + p_g) = E_{p_g}[1 - D*_G], an expectation under p_g with the package's D*_G, instead of a
     # guarded ratio integrated over the range.
     "div-ex-binary-coding": '''
-from gan_course.theory.divergences import expectation
-from gan_course.theory.optimal_discriminator import optimal_discriminator
+from gan_course.metrics.divergences import expectation
+from gan_course.experiments.theory.optimal_discriminator import optimal_discriminator
 
 
 def binary_coding_objective(p_data, p_g, lower, upper):
@@ -17,7 +17,7 @@ def binary_coding_objective(p_data, p_g, lower, upper):
     "div-ex-lsgan-saturation": '''
 import numpy as np
 
-from gan_course.theory.divergences import integrate
+from gan_course.metrics.divergences import integrate
 
 
 def lsgan_divergence(p_data, p_g, lower, upper):
@@ -35,7 +35,7 @@ def lsgan_divergence(p_data, p_g, lower, upper):
 import numpy as np
 from scipy.stats import norm
 
-from gan_course.theory.divergences import expectation
+from gan_course.metrics.divergences import expectation
 
 
 def linear_lsgan_discriminator(theta, a, b):

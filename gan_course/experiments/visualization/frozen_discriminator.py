@@ -28,7 +28,7 @@ from gan_course.batch_statistics import batch_norm_mode
 from gan_course.eval_mode import eval_mode
 from gan_course.losses.gan import discriminator_loss, nonsaturating_generator_loss
 from gan_course.training.hooks import Hook
-from gan_course.visualization.network_statistics import NetworkStatistics
+from gan_course.experiments.visualization.network_statistics import NetworkStatistics
 
 if TYPE_CHECKING:
     from gan_course.training.trainer import GANTrainer
@@ -100,7 +100,7 @@ def mode_switch(generator: torch.nn.Module, discriminator: torch.nn.Module, real
 
 def total_gradient_norm(statistics: NetworkStatistics, network: str) -> np.ndarray:
     """The 2-norm of all of ``network``'s weight gradients together at each of ``statistics.steps`` — the root of the
-    sum of the squared layer norms :class:`~gan_course.visualization.network_statistics.NetworkStatistics`
+    sum of the squared layer norms :class:`~gan_course.experiments.visualization.network_statistics.NetworkStatistics`
     recorded (NaN before the first update)."""
     if network not in statistics.gradient_norms:
         raise ValueError(f"network must be one of {sorted(statistics.gradient_norms)}, got {network!r}")

@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gan_course.data.figures import show_images
-from gan_course.visualization.latent_space import WalkReading
+from gan_course.experiments.visualization.latent_space import WalkReading
 
 
 def plot_embedding(coordinates: np.ndarray, labels: np.ndarray, generated: np.ndarray, title: str) -> Figure:

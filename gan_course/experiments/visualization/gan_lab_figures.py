@@ -16,7 +16,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from gan_course.visualization.gan_lab import LabViews
+from gan_course.experiments.visualization.gan_lab import LabViews
 
 LAYERS = ("surface", "manifold", "real", "fake", "gradients")
 REAL, FAKE = "#1b9e3e", "#7b3294"
@@ -95,9 +95,9 @@ def draw_lab(views: LabViews, fig: Figure | None = None, layers: Sequence[str] =
 
 
 def animate_lab(frames: Sequence[LabViews], interval: int = 300, dpi: int = 60) -> animation.FuncAnimation:
-    """An animation of recorded views (from :meth:`GANLab.record <gan_course.visualization.gan_lab.GANLab.record>`),
-    one frame each, drawn at ``dpi`` (a small one keeps a notebook that embeds the frames light); show it with
-    ``HTML(anim.to_jshtml())``."""
+    """An animation of recorded views (from :meth:`GANLab.record
+    <gan_course.experiments.visualization.gan_lab.GANLab.record>`), one frame each, drawn at ``dpi`` (a small one keeps
+    a notebook that embeds the frames light); show it with ``HTML(anim.to_jshtml())``."""
     if not frames:
         raise ValueError("frames is empty: record a run with GANLab.record(steps, every) first")
     fig = plt.figure(figsize=(9.5, 4.8), dpi=dpi)

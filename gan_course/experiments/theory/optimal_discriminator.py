@@ -3,8 +3,8 @@ r"""The GAN objectives for known densities on the line, their optimal discrimina
 With a fixed generator the game of Goodfellow et al. (2014) becomes a computation: the value $V(D, G)$ of a given
 discriminator is an integral against $p_\text{data}$ and $p_g$, and its maximiser $D^*_G$ has a closed form
 (their Proposition 1). The same holds for the least-squares GAN of Mao et al. (2017). The theory chapters compute
-these integrals by quadrature (the checked trapezoidal rule of :mod:`gan_course.theory.divergences`, accurate to ``atol``)
-and compare them with a discriminator trained by :func:`train_discriminator` on samples.
+these integrals by quadrature (the checked trapezoidal rule of :mod:`gan_course.metrics.divergences`, accurate to
+``atol``) and compare them with a discriminator trained by :func:`train_discriminator` on samples.
 
 Densities are callables on NumPy arrays, e.g. ``gaussian_1d(0, 1).density``. The discriminator of the original GAN is
 given by its **logit** $\ell(x)$, $D = \sigma(\ell)$, as in :mod:`gan_course.losses`: $\log D = -\operatorname{softplus}
@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from gan_course.theory.divergences import (
+from gan_course.metrics.divergences import (
     DEFAULT_ATOL,
     DEFAULT_POINTS,
     Density,
@@ -88,7 +88,7 @@ def value_function(
     $$V(D, G) = \int p_\text{data}(x) \log D(x) + p_g(x) \log(1 - D(x))\,dx$$
 
     It is at most $V(D^*_G, G) = -\log 4 + 2\,\mathrm{JSD}(p_\text{data} \| p_g)$, and $-\infty$ if $D$ is 0 where
-    $p_\text{data}$ has mass or 1 where $p_g$ has. Accurate to ``atol`` (see :mod:`gan_course.theory.divergences`).
+    $p_\text{data}$ has mass or 1 where $p_g$ has. Accurate to ``atol`` (see :mod:`gan_course.metrics.divergences`).
     """
     xs = quadrature_grid(lower, upper, points)
     data = evaluate_density(p_data, xs, "p_data", atol=atol)
@@ -161,7 +161,7 @@ def mean_gradient(
     By the score-function identity $\partial_\mu \mathcal{N}(x; \mu, \sigma^2) = \mathcal{N}(x; \mu, \sigma^2)(x -
     \mu)/\sigma^2$ (Williams 1992), $\partial_\mu \mathbb{E}[f] = \mathbb{E}[f(x)(x - \mu)/\sigma^2]$. This is the
     gradient a generator $G(z) = \mu + \sigma z$ receives from a loss $\mathbb{E}_z[f(G(z))]$ with the discriminator
-    inside $f$ fixed. Accurate to ``atol`` (see :mod:`gan_course.theory.divergences`).
+    inside $f$ fixed. Accurate to ``atol`` (see :mod:`gan_course.metrics.divergences`).
     """
     if not std > 0:
         raise ValueError(f"std must be positive, got {std}")

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from torch import Tensor
 
-from gan_course.visualization.discriminator_features import UnitSaliency
+from gan_course.experiments.visualization.discriminator_features import UnitSaliency
 
 
 def plot_filters(filters: Tensor, columns: int = 8) -> Figure:
@@ -48,7 +48,8 @@ def plot_feature_maps(image: Tensor, maps: dict[str, Tensor], per_layer: int = 8
 
 def plot_saliency(image: Tensor, saliencies: Sequence[UnitSaliency]) -> Figure:
     """For each unit: the magnitudes of its plain gradient and of its guided backpropagation (the ranking
-    :func:`~gan_course.visualization.discriminator_features.share_on_ink` uses for both), beside the input."""
+    :func:`~gan_course.experiments.visualization.discriminator_features.share_on_ink` uses for both), beside the
+    input."""
     fig, axes = plt.subplots(2, len(saliencies) + 1, figsize=(1.6 * (len(saliencies) + 1), 3.4), squeeze=False)
     for ax in axes.flat:
         ax.set_axis_off()

@@ -15,7 +15,7 @@ Both maps are kept signed and **ranked by magnitude** (:func:`share_on_ink`), th
 pixel's gradient says whether *more* intensity raises the unit, which on a digit drawn as +1 on a -1 background means
 opposite things on the strokes and off them, while the magnitude says how much the pixel matters either way (the
 saliency of Simonyan, Vedaldi & Zisserman 2014, and the maps Adebayo et al. 2018 compare). Whether a map says anything
-about what D *learned* is tested in :mod:`~gan_course.visualization.saliency_checks`.
+about what D *learned* is tested in :mod:`~gan_course.experiments.visualization.saliency_checks`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gan_course.convolution.arithmetic import conv_transpose_output_size
+from gan_course.models.convolution_arithmetic import conv_transpose_output_size
 
 _TRANSPOSED = {1: F.conv_transpose1d, 2: F.conv_transpose2d}
 _DIRECT = {1: F.conv1d, 2: F.conv2d}

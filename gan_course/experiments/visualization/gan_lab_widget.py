@@ -1,5 +1,5 @@
-"""The GAN Lab's controls: ipywidgets around a :class:`~gan_course.visualization.gan_lab.GANLab`, for a live kernel
-(Jupyter, JupyterLab, Colab).
+"""The GAN Lab's controls: ipywidgets around a :class:`~gan_course.experiments.visualization.gan_lab.GANLab`, for a live
+kernel (Jupyter, JupyterLab, Colab).
 
 Play runs the lab a few steps per tick, Step makes one batch of steps, Reset starts over; the loss, the learning
 rates, ``k`` and the data set change the run as it goes, and the layer boxes choose what the plane shows. The
@@ -14,8 +14,8 @@ import io
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
-from gan_course.visualization.gan_lab import DATASETS, OBJECTIVES, GANLab, mixture
-from gan_course.visualization.gan_lab_figures import LAYERS, draw_lab
+from gan_course.experiments.visualization.gan_lab import DATASETS, OBJECTIVES, GANLab, mixture
+from gan_course.experiments.visualization.gan_lab_figures import LAYERS, draw_lab
 
 YOUR_MIXTURE = "your mixture"
 

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from torch import Tensor
 
-from gan_course.visualization.saliency_checks import METHODS, Cascade
+from gan_course.experiments.visualization.saliency_checks import METHODS, Cascade
 
 
 def plot_cascade(image: Tensor, cascade: Cascade) -> Figure:

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from gan_course.visualization.network_statistics import NETWORKS, Coverage, NetworkStatistics
+from gan_course.experiments.visualization.network_statistics import NETWORKS, Coverage, NetworkStatistics
 
 
 def plot_histograms(statistics: NetworkStatistics) -> Figure:

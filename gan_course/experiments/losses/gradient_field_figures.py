@@ -1,5 +1,6 @@
-"""The figure of a generator's gradient field (:mod:`gan_course.losses.gradient_field`): its size as a colour, its direction
-as arrows, and the discriminator's decision boundary as a line (the picture of Mao et al. 2017, Figure 1)."""
+"""The figure of a generator's gradient field (:mod:`gan_course.experiments.losses.gradient_field`): its size as a
+colour, its direction as arrows, and the discriminator's decision boundary as a line (the picture of Mao et al. 2017,
+Figure 1)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from torch import Tensor
 
-from gan_course.losses.gradient_field import GradientField
+from gan_course.experiments.losses.gradient_field import GradientField
 
 
 def plot_gradient_field(

@@ -9,8 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gan_course.training.history import History
-from gan_course.visualization.frozen_discriminator import total_gradient_norm
-from gan_course.visualization.network_statistics import NetworkStatistics
+from gan_course.experiments.visualization.frozen_discriminator import total_gradient_norm
+from gan_course.experiments.visualization.network_statistics import NetworkStatistics
 
 
 def plot_frozen_runs(runs: Mapping[str, Sequence[tuple[History, NetworkStatistics]]], at: int,

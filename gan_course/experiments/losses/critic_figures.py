@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from torch import Tensor, nn
 
-from gan_course.losses.critic import Surface
+from gan_course.experiments.losses.critic import Surface
 from gan_course.training.history import History
 
 

@@ -10,11 +10,11 @@ backpropagation's, they found, largely do: it reconstructs the image's edges wha
 Section 4; Nie, Zhang & Patel 2018 explain why).
 
 :func:`cascading_randomisation` runs the test for units of a convolutional D (the units of
-:func:`~gan_course.visualization.discriminator_features.unit_saliency`, each at its own strongest position in each
-network, as the procedure defines it), and records for every stage and both maps the ink share of the most salient
-pixels (:func:`~gan_course.visualization.discriminator_features.share_on_ink`) and the rank correlation with the
-trained D's map. Its last stage, every layer up to the unit re-initialised, is a randomly initialised D of the same
-architecture (layers above the unit do not change it).
+:func:`~gan_course.experiments.visualization.discriminator_features.unit_saliency`, each at its own strongest position
+in each network, as the procedure defines it), and records for every stage and both maps the ink share of the most
+salient pixels (:func:`~gan_course.experiments.visualization.discriminator_features.share_on_ink`) and the rank
+correlation with the trained D's map. Its last stage, every layer up to the unit re-initialised, is a randomly
+initialised D of the same architecture (layers above the unit do not change it).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from scipy.stats import spearmanr
 from torch import Tensor, nn
 
 from gan_course.models.dcgan import init_weights
-from gan_course.visualization.discriminator_features import receptive_field_ink, share_on_ink, unit_saliency
+from gan_course.experiments.visualization.discriminator_features import receptive_field_ink, share_on_ink, unit_saliency
 
 METHODS = ("gradient", "guided")
 

@@ -10,7 +10,7 @@ unit is scored by the correlation, over many samples, of its channel mean with a
 
 1. :func:`unit_activations`: the spatial mean of each channel (unit) of one layer, for many latents;
 2. :func:`unit_correlations`: Pearson's $r$ between each unit and each property of
-   :mod:`~gan_course.visualization.digit_properties`, over the same samples;
+   :mod:`~gan_course.experiments.visualization.digit_properties`, over the same samples;
 3. :func:`switch_off`: the same latents drawn again with chosen units set to 0 in that layer (a forward hook), and
    :func:`intervention_effect`: what changed — each property's mean, the share of digits the classifier now reads as
    another class, and the mean pixel change — to compare with switching off as many *random* units.
@@ -28,7 +28,7 @@ from torch import Tensor, nn
 
 from gan_course.eval_mode import eval_mode
 from gan_course.metrics.classifier import MNISTClassifier, predict
-from gan_course.visualization.digit_properties import digit_properties
+from gan_course.experiments.visualization.digit_properties import digit_properties
 
 
 def _layer(generator: nn.Module, layer: int) -> nn.Module:

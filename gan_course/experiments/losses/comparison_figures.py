@@ -1,4 +1,5 @@
-"""Figures of :mod:`gan_course.losses.comparison`: the samples behind the numbers of a loss-comparison table."""
+"""Figures of :mod:`gan_course.experiments.losses.comparison`: the samples behind the numbers of a loss-comparison
+table."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Circle
 
-from gan_course.losses.comparison import ComparisonTable
+from gan_course.experiments.losses.comparison import ComparisonTable
 
 
 def plot_comparison_samples(

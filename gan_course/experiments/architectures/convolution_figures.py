@@ -9,7 +9,7 @@ A transposed convolution is drawn as the guide's Section 4 explains it: as the *
 that computes it. Its input of size $i'$ is stretched by $s - 1$ zeros inserted between neighbouring cells (size
 $\tilde\imath' = s(i' - 1) + 1$), padded with $p' = \hat k - p - 1$ zeros on every side and with $a$ (``output_padding``)
 more at the bottom and right (Relationships 12–14), and a kernel slides over it with stride 1. Every output size comes
-from :mod:`gan_course.convolution.arithmetic`.
+from :mod:`gan_course.models.convolution_arithmetic`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from gan_course.convolution.arithmetic import conv_output_size, conv_transpose_output_size, effective_kernel_size
+from gan_course.models.convolution_arithmetic import conv_output_size, conv_transpose_output_size, effective_kernel_size
 
 PADDING, INPUT, INSERTED = 0, 1, 2
 """Kinds of the cells a kernel slides over: zero padding, an input value, a zero inserted between input values."""

@@ -13,12 +13,12 @@ computes, from its current state, everything the views draw:
 * D's **decision surface**: $D(x) = \sigma(\ell(x))$ on a grid of the plane, or the raw score for an objective
   whose D gives one (LSGAN, WGAN);
 * the **generator's gradient** on each fake sample: $-\nabla_x L_G$ at $x = G(z)$, the direction in which G's next
-  update moves that sample (:func:`~gan_course.losses.gradient_field.sample_gradients`'s quantity, here for any
-  objective through its own ``generator_loss``);
+  update moves that sample (:func:`~gan_course.experiments.losses.gradient_field.sample_gradients`'s quantity, here for
+  any objective through its own ``generator_loss``);
 * the **curves**: D's and G's losses and the mean $D(x)$, $D(G(z))$ of every step.
 
-The drawing lives in :mod:`~gan_course.visualization.gan_lab_figures`, the controls in
-:mod:`~gan_course.visualization.gan_lab_widget`.
+The drawing lives in :mod:`~gan_course.experiments.visualization.gan_lab_figures`, the controls in
+:mod:`~gan_course.experiments.visualization.gan_lab_widget`.
 """
 
 from __future__ import annotations
@@ -237,7 +237,7 @@ class GANLab:
 
     def record(self, steps: int, every: int, **view_options) -> list[LabViews]:
         """The views now and after every ``every`` of ``steps`` further steps: a recorded run, for
-        :func:`~gan_course.visualization.gan_lab_figures.animate_lab` where no kernel can run the widget."""
+        :func:`~gan_course.experiments.visualization.gan_lab_figures.animate_lab` where no kernel can run the widget."""
         if not isinstance(every, int) or every < 1 or not isinstance(steps, int) or steps < every:
             raise ValueError(f"need 1 <= every <= steps (integers), got every={every!r}, steps={steps!r}")
         frames = [self.views(**view_options)]
