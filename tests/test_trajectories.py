@@ -2,11 +2,25 @@
 prior / hook design produced (``tests/fixtures/trajectories.json``, recorded at commit 3ad7233 by
 ``tests/fixtures/record_trajectories.py`` of that commit): NS-GAN, minimax, LSGAN, WGAN with clipping, WGAN-GP, k = 3,
 G first, uniform noise, a conditional GAN, and a DCGAN with batch norm in channels-last. One thread, so the sums in
-the matrix products are made in the same order as when they were recorded."""
+the matrix products are made in the same order as when they were recorded.
+
+How exactly depends on the instruction set the CPU's kernels use (PyTorch picks them at run time; the fixtures were
+recorded with AVX-512). The MLP runs are exact on AVX-512 and on AVX2, every x86-64 CPU since 2013: their matrix
+products and reductions give the same bits on both. Convolutions do not (oneDNN blocks and sums the channels and taps
+of a kernel in another order per instruction set), and a CPU without AVX2 uses plain loops everywhere. There the
+numbers may differ in the last bits, and 25 steps of Adam carry the difference on: measured on the three kernel
+families (``ATEN_CPU_CAPABILITY`` / ``ONEDNN_MAX_CPU_ISA`` / ``MKL_ENABLE_INSTRUCTIONS`` set to AVX2 and to the
+no-vector default on an AVX-512 machine, ``test_the_trajectories_hold_on_the_other_instruction_sets``), the largest
+relative difference is 2.8e-6 (a DCGAN snapshot sum; 2.2e-6 for an MLP run without AVX2), about 23 float32 ulps.
+``RELATIVE`` allows 1e-5, under 4 times that: tight enough that raising both learning rates of the DCGAN run by 0.1 %
+(which moves G's losses by up to 7.9e-5) still fails."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +42,13 @@ from gan_course.training import Acceleration, AlternatingStep, GANTrainer, Snaps
 
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "trajectories.json").read_text())
 LATENT = 4
+RELATIVE, ABSOLUTE = 1e-5, 1e-8  # see the module's docstring; ABSOLUTE for scores near 0 (LSGAN's D(x) ~ 4e-3)
+CONVOLUTIONAL = {"dcgan_batchnorm"}
+OTHER_INSTRUCTION_SETS = {  # what a CPU with AVX2 only, or without AVX2, runs (on an AVX-512 machine)
+    "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
+    "no vector units": {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41",
+                        "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"},
+}
 
 
 def adam(lr=1e-3, betas=(0.5, 0.999)):
@@ -96,17 +117,46 @@ def test_every_recorded_run_has_a_configuration():
     assert set(RUNS) == set(FIXTURES)
 
 
+def exact_here(name: str) -> bool:
+    """Whether this CPU's kernels reproduce run ``name`` bit for bit (the module's docstring says when)."""
+    return name not in CONVOLUTIONAL and torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512")
+
+
 @pytest.mark.parametrize("name", sorted(RUNS))
-def test_the_loop_reproduces_the_recorded_trajectory_exactly(name, one_thread):
+def test_the_loop_reproduces_the_recorded_trajectory(name, one_thread):
     expected = FIXTURES[name]
     trainer, snapshots = RUNS[name]()
     history = trainer.fit(len(expected["step"]))
     real, fake = ("score_real", "score_fake") if name in SCORE_NAMES else ("d_real", "d_fake")
     assert history.step == expected["step"]
-    assert history["d_loss"] == expected["d_loss"]
-    assert history["g_loss"] == expected["g_loss"]
-    assert history[real] == expected["d_real"]
-    assert history[fake] == expected["d_fake"]
     assert [step for step, _ in snapshots.samples] == expected["snapshot_steps"]
-    assert [samples.double().sum().item() for _, samples in snapshots.samples] == expected["snapshot_sums"]
-    assert trainer.sample(latent=trainer.fixed_latent).double().sum().item() == expected["fixed_sample_sum"]
+    same = (lambda x: x) if exact_here(name) else (lambda x: pytest.approx(x, rel=RELATIVE, abs=ABSOLUTE))
+    assert history["d_loss"] == same(expected["d_loss"])
+    assert history["g_loss"] == same(expected["g_loss"])
+    assert history[real] == same(expected["d_real"])
+    assert history[fake] == same(expected["d_fake"])
+    assert [samples.double().sum().item() for _, samples in snapshots.samples] == same(expected["snapshot_sums"])
+    assert trainer.sample(latent=trainer.fixed_latent).double().sum().item() == same(expected["fixed_sample_sum"])
+
+
+@pytest.mark.parametrize("instruction_set", sorted(OTHER_INSTRUCTION_SETS))
+def test_the_trajectories_hold_on_the_other_instruction_sets(instruction_set):
+    """The test above, run again with the kernels of a CPU that has AVX2 only, or no vector units."""
+    env = os.environ | OTHER_INSTRUCTION_SETS[instruction_set]
+    test = f"{__file__}::test_the_loop_reproduces_the_recorded_trajectory"
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test], env=env,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert f"{len(RUNS)} passed" in run.stdout
+
+
+def test_the_tolerance_still_catches_a_small_change(one_thread):
+    """The DCGAN run with both learning rates 0.1 % higher ends outside the tolerance: it is not loose enough to hide a
+    change of the loop."""
+    expected = FIXTURES["dcgan_batchnorm"]
+    trainer, _ = RUNS["dcgan_batchnorm"]()
+    for optimizer in (trainer.g_optimizer, trainer.d_optimizer):
+        for group in optimizer.param_groups:
+            group["lr"] *= 1.001
+    history = trainer.fit(len(expected["step"]))
+    assert history["g_loss"] != pytest.approx(expected["g_loss"], rel=RELATIVE, abs=ABSOLUTE)
