@@ -7,14 +7,17 @@ a figure of samples.
 ``--dry-run`` makes two steps on small batches: a smoke test that every piece fits, in a few seconds. It saves and
 reloads a checkpoint in a temporary folder and keeps none, so a later real run in the same folder starts fresh.
 A checkpoint records the command's settings; resuming it with other ones is refused, naming them, unless
-``--start-over`` is given. Bad input — a damaged data file or checkpoint, an output path that is a file, missing
-data — ends in one line that names it and what to do, with exit status 1 (2 for a bad option).
+``--start-over`` is given. Bad input — a damaged data file or checkpoint, an output path that is a file or cannot be
+written, missing data, a device this machine does not have, a second run into the same folder, a run that diverges —
+ends in one line that names it and what to do, with exit status 1 (2 for a bad option). Ctrl-C stops the run after
+the current step, saves its checkpoint and says how to resume (exit status 130).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import math
 import sys
 import tempfile
 import time
@@ -38,12 +41,22 @@ from gan_course.data import (
 )
 from gan_course.data.figures import plot_samples
 from gan_course.data.toy import SwissRoll
-from gan_course.device import default_device
+from gan_course.device import DeviceError, default_device
 from gan_course.losses import Minimax, NonSaturating
 from gan_course.pretrained import CARDS, PretrainedError, pretrained, read_record, recreate, weights_path
 from gan_course.recipes import dcgan_trainer, mlp_trainer
 from gan_course.seed import seed_everything
-from gan_course.training import AlternatingStep, Checkpoint, CheckpointError, GANTrainer, History, ProgressBar
+from gan_course.training import (
+    AlternatingStep,
+    Checkpoint,
+    CheckpointError,
+    CheckpointLocked,
+    GANTrainer,
+    History,
+    ProgressBar,
+    TrainingDiverged,
+    TrainingInterrupted,
+)
 from gan_course.training.figures import plot_history
 
 
@@ -94,7 +107,7 @@ IMAGE_DATASETS = ("mnist",)
 # the options a run is made of: a checkpoint records them, and resuming with other values is refused
 SETTINGS = ("model", "dataset", "batch_size", "latent_dim", "lr", "d_steps", "g_loss", "seed")
 # the errors that mean bad input rather than a bug: reported in one line, without a traceback
-INPUT_ERRORS = (OSError, MNISTFileError, CheckpointError, PretrainedError)
+INPUT_ERRORS = (OSError, MNISTFileError, CheckpointError, PretrainedError, DeviceError, TrainingDiverged)
 
 
 def settings(args: argparse.Namespace) -> dict[str, str | int | float]:
@@ -171,8 +184,8 @@ def _check_training(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     if args.model == "dcgan" and args.dataset not in IMAGE_DATASETS:
         parser.error(f"the dcgan model needs images: use --dataset {' or '.join(IMAGE_DATASETS)} (or the mlp model "
                      f"for {args.dataset})")
-    if not args.lr > 0:
-        parser.error(f"--lr must be positive, got {args.lr}")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        parser.error(f"--lr must be a positive finite number, got {args.lr}")
     if args.dry_run:
         args.steps, args.batch_size = 2, 8
     args.out = args.out or Path("runs") / f"{args.model}-{args.dataset}"
@@ -200,16 +213,40 @@ def _check_checkpoint_round_trip(args: argparse.Namespace, data: Dataset, device
     print(f"Dry run: a checkpoint of step {trainer.step} saves and loads; none is kept, so a real run starts fresh.")
 
 
+def _check_writable(folder: Path) -> None:
+    """Create ``folder`` and write a file into it before training, so that a run never trains to the end and then
+    fails to save."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise OSError(f"--out {folder} cannot be written ({error.strerror or error}): choose a folder you can write "
+                      f"to") from None
+
+
+def _fit(args: argparse.Namespace, trainer: GANTrainer) -> History:
+    """``trainer.fit(args.steps)``; a diverged run's message says which checkpoint is kept and what to change."""
+    try:
+        return trainer.fit(args.steps)
+    except TrainingDiverged as error:
+        checkpoint = next((hook for hook in trainer.hooks if isinstance(hook, Checkpoint)), None)
+        kept = (f"The last good checkpoint, {checkpoint.path} (step {checkpoint.saved_step}), is kept"
+                if checkpoint is not None and checkpoint.saved_step is not None else "No checkpoint had been saved")
+        raise TrainingDiverged(f"{error} {kept}. Try a lower --lr (this run's is {args.lr:g}) with --start-over.") \
+            from None
+
+
 def train(args: argparse.Namespace) -> History:
     """Train as the arguments say; write checkpoint.pt (not in a dry run), history.csv, history.png and samples.png
     into ``args.out``."""
-    args.out.mkdir(parents=True, exist_ok=True)
+    _check_writable(args.out)
     seed_everything(args.seed)
     device = default_device()
     data = DATASETS[args.dataset](args.batch_size, args.seed)
     trainer = build_trainer(args, data, device)
-    print(f"Training {args.model} on {args.dataset} on {device} for {args.steps} steps; writing to {args.out}")
-    history = trainer.fit(args.steps)
+    print(f"Training {args.model} on {args.dataset} on {device} to step {args.steps}; writing to {args.out}")
+    history = _fit(args, trainer)
     if args.dry_run:
         _check_checkpoint_round_trip(args, data, device, trainer)
     _write_history(history, args.out / "history.csv")
@@ -281,5 +318,10 @@ def main(argv: Sequence[str] | None = None) -> History | None:
             return show_pretrained(args)
         return train(args)
     except INPUT_ERRORS as error:
-        hint = " To start over, add --start-over." if isinstance(error, CheckpointError) else ""
+        hint = " To start over, add --start-over." if isinstance(error, CheckpointError) \
+            and not isinstance(error, CheckpointLocked) else ""
         raise SystemExit(f"python -m gan_course: error: {error}{hint}") from None
+    except TrainingInterrupted as interrupted:
+        print(f"python -m gan_course: {interrupted}. " + " ".join(getattr(interrupted, "__notes__", [])),
+              file=sys.stderr)
+        raise SystemExit(130) from None

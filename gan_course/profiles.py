@@ -69,6 +69,11 @@ class RunSizes(Mapping[str, Any]):
 def run_sizes(fast: Mapping[str, Any], cpu: Mapping[str, Any], gpu: Mapping[str, Any]) -> RunSizes:
     """Pick the sizes of the active profile; all three profiles must define the same names."""
     table = {"fast": fast, "cpu": cpu, "gpu": gpu}
+    for profile, sizes in table.items():
+        if not isinstance(sizes, Mapping):
+            raise TypeError(f"run_sizes takes each profile's sizes by name, e.g. run_sizes(fast=dict(steps=100), "
+                            f"cpu=dict(steps=2000), gpu=dict(steps=20000)); got {profile}={sizes!r}")
+    active = current_profile()
     names = set(fast)
     for profile, sizes in table.items():
         if set(sizes) != names:
@@ -77,5 +82,4 @@ def run_sizes(fast: Mapping[str, Any], cpu: Mapping[str, Any], gpu: Mapping[str,
             raise ValueError(
                 f"profile {profile!r} must define the same sizes as 'fast'; missing {missing}, extra {extra}"
             )
-    profile = current_profile()
-    return RunSizes(profile, table[profile])
+    return RunSizes(active, table[active])

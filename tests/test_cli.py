@@ -58,7 +58,7 @@ def test_rerunning_a_command_resumes_its_checkpoint(tmp_path, capsys):
     "arguments, message",
     [
         (["train", "mlp", "--dataset", "ring", "--steps", "0"], "--steps must be a positive integer"),
-        (["train", "mlp", "--dataset", "ring", "--lr", "-1"], "--lr must be positive"),
+        (["train", "mlp", "--dataset", "ring", "--lr", "-1"], "--lr must be a positive finite number"),
         (["train", "mlp", "--dataset", "cifar"], "invalid choice: 'cifar'"),
         (["train", "vae", "--dataset", "ring"], "invalid choice: 'vae'"),
         (["train", "dcgan", "--dataset", "ring"], "the dcgan model needs images: use --dataset mnist"),
@@ -112,6 +112,8 @@ def test_a_damaged_mnist_file_ends_in_one_message_as_a_user_sees_it(tmp_path, mn
     ("header", "t10k-images-idx3-ubyte is not a readable MNIST IDX file"),
     ("checksum", "t10k-labels-idx1-ubyte.gz does not have the MD5 checksum"),
     ("empty", "No MNIST files in"),
+    ("labels missing", "t10k-images-idx3-ubyte.gz is there but t10k-labels-idx1-ubyte.gz (or its extracted file) "
+                       "is missing: the test split needs both"),
 ])
 def test_bad_mnist_data_exits_with_a_message_naming_the_file(damage, message, tmp_path, mnist_test_split,
                                                              monkeypatch, capsys):
@@ -122,6 +124,8 @@ def test_bad_mnist_data_exits_with_a_message_naming_the_file(damage, message, tm
         _damage_idx_header(root)
     elif damage == "checksum":
         (root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz").write_bytes(b"not mnist")
+    elif damage == "labels missing":
+        (root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz").unlink()
     else:
         root = tmp_path / "empty"
         root.mkdir()

@@ -10,7 +10,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from gan_course import device as device_module
-from gan_course.device import default_device
+from gan_course.device import DeviceError, default_device
 from gan_course.profiles import current_profile, run_sizes
 from gan_course.seed import rng_state, seed_everything, seed_worker, set_rng_state
 
@@ -31,8 +31,32 @@ def test_device_can_be_forced_and_a_bad_name_is_explained(monkeypatch):
     monkeypatch.setenv(device_module.DEVICE_ENV, "cpu")
     assert default_device() == torch.device("cpu")
     monkeypatch.setenv(device_module.DEVICE_ENV, "gpu0")
-    with pytest.raises(ValueError, match="GAN_COURSE_DEVICE='gpu0' is not a torch device"):
+    with pytest.raises(DeviceError, match="GAN_COURSE_DEVICE='gpu0' is not a torch device"):
         default_device()
+
+
+@pytest.mark.parametrize("forced, gpus, message", [
+    ("gpu", 0, "'gpu' is not a torch device; use e.g. 'cpu', 'cuda', 'cuda:1' or 'mps'"),
+    ("cuda", 0, "'cuda', but torch sees no CUDA GPU on this machine .* set it to 'cpu'"),
+    ("cuda:1", 0, "'cuda:1', but torch sees no CUDA GPU"),
+    ("cuda:3", 1, "'cuda:3', but this machine has 1 CUDA device \\(cuda:0 to cuda:0\\)"),
+    ("mps", 0, "'mps', but Apple's Metal \\(MPS\\) is not available on this machine"),
+    ("meta", 0, "'meta': the course runs on cpu, cuda, mps, not 'meta'"),
+])
+def test_a_forced_device_this_machine_does_not_have_is_refused(forced, gpus, message, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: gpus > 0)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setenv(device_module.DEVICE_ENV, forced)
+    with pytest.raises(DeviceError, match=f"GAN_COURSE_DEVICE={message}"):
+        default_device()
+
+
+def test_a_forced_device_that_exists_is_used(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setenv(device_module.DEVICE_ENV, "cuda:1")
+    assert default_device() == torch.device("cuda", 1)
 
 
 def _draws() -> tuple[float, float, torch.Tensor]:
@@ -118,3 +142,13 @@ def test_run_sizes_pick_the_active_profile(monkeypatch):
 def test_run_sizes_must_define_the_same_names_in_every_profile():
     with pytest.raises(ValueError, match=r"profile 'gpu' must define the same sizes as 'fast'; missing \['batch'\]"):
         run_sizes(fast=dict(steps=1, batch=2), cpu=dict(steps=1, batch=2), gpu=dict(steps=1))
+
+
+def test_run_sizes_given_plain_values_or_an_unknown_profile_say_what_is_wrong(monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "fast")
+    with pytest.raises(TypeError, match=r"run_sizes takes each profile's sizes by name, e\.g\. .*; got fast=10"):
+        run_sizes(fast=10, cpu=100, gpu=1000)
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "laptop")
+    with pytest.raises(ValueError, match="GAN_COURSE_PROFILE='laptop' is not a run profile; use one of fast, cpu, "
+                                         "gpu"):
+        run_sizes(fast=dict(steps=1), cpu=dict(steps=2), gpu=dict(steps=3))

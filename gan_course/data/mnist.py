@@ -154,9 +154,18 @@ def _download(root: Path) -> str | None:
 
 
 def _missing(raw: Path, failure: str, needed: str) -> FileNotFoundError:
+    """The error for data that cannot be had, naming the file that is missing beside one that is there."""
     wanted = ", ".join(FILES["train"] + FILES["test"])
+    halves = []
+    for split, names in FILES.items():
+        found = [name for name in names if (raw / name).is_file() or (raw / name.removesuffix(".gz")).is_file()]
+        if found:
+            missing = [name for name in names if name not in found]
+            halves.append(f"{', '.join(found)} is there but {', '.join(missing)} (or its extracted file) is missing: "
+                          f"the {split} split needs both")
+    found_half = f"; {'; '.join(halves)}" if halves else ""
     return FileNotFoundError(
-        f"No {needed} in {raw} ({failure}). Put {wanted} (at least the two t10k files) in that folder, "
+        f"No {needed} in {raw} ({failure}){found_half}. Put {wanted} (at least the two t10k files) in that folder, "
         f"from {SOURCE}; or run where the internet can be reached, with download=True, to fetch them; "
         f"or point ${DATA_ENV} at a folder that holds MNIST/raw."
     )

@@ -7,8 +7,11 @@
 * :mod:`~gan_course.training.hooks` — :class:`Hook` and the standard ones: :class:`DivergenceGuard`,
   :class:`ProgressBar`, :class:`Snapshots`, and :class:`Periodic`, the base of a hook that records every few
   steps.
-* :mod:`~gan_course.training.checkpoint` — the :class:`Checkpoint` hook, which resumes a re-run cell or command, and
-  :class:`CheckpointError` for a checkpoint that is damaged or was made with other settings.
+* :mod:`~gan_course.training.checkpoint` — the :class:`Checkpoint` hook, which resumes a re-run cell or command and
+  keeps a second run out of its file, :class:`CheckpointError` for a checkpoint that is damaged, was made with other
+  settings or is in use (:class:`CheckpointLocked`), and :class:`CheckpointWriteError` for one that cannot be written.
+* :mod:`~gan_course.training.interrupt` — Ctrl-C stops a run between two steps (:class:`TrainingInterrupted`), so
+  that the :class:`Checkpoint` hook saves a whole state.
 * :mod:`~gan_course.training.progressive` — progressive growing (Karras et al. 2018): :class:`ProgressiveSchedule`,
   :func:`fade_reals`, :class:`ProgressiveReals` and the hook :class:`ProgressiveGrowing`.
 * :mod:`~gan_course.training.ema` — :class:`GeneratorEMA`, an exponential moving average of G's weights.
@@ -20,8 +23,9 @@
 from gan_course.training.acceleration import Acceleration
 from gan_course.training.ema import GeneratorEMA, ema_of
 from gan_course.training.history import History
-from gan_course.training.checkpoint import Checkpoint, CheckpointError
+from gan_course.training.checkpoint import Checkpoint, CheckpointError, CheckpointLocked, CheckpointWriteError
 from gan_course.training.hooks import DivergenceGuard, Hook, Periodic, ProgressBar, Snapshots, TrainingDiverged
+from gan_course.training.interrupt import TrainingInterrupted
 from gan_course.training.progressive import (
     GrowthCost,
     ProgressiveGrowing,
@@ -38,6 +42,8 @@ __all__ = [
     "AlternatingStep",
     "Checkpoint",
     "CheckpointError",
+    "CheckpointLocked",
+    "CheckpointWriteError",
     "DivergenceGuard",
     "GANTrainer",
     "GeneratorEMA",
@@ -53,6 +59,7 @@ __all__ = [
     "Snapshots",
     "Step",
     "TrainingDiverged",
+    "TrainingInterrupted",
     "fade_reals",
     "frozen",
     "growth_cost",

@@ -8,7 +8,11 @@ wrong on loading ends in a :class:`CheckpointError` that names the file and what
 * the file cannot be read (cut short by a crash or a full disk, or not a checkpoint at all);
 * it was made by a run with other settings — the ones a :class:`Checkpoint` hook records (the command line's
   ``--latent-dim``, ``--lr``, …), or, without recorded settings, other networks: a different model or width shows as
-  a parameter whose shape or name differs.
+  a parameter whose shape or name differs;
+* another run is training into it (the :class:`Checkpoint` hook holds a lock on ``<checkpoint>.lock`` while it runs).
+
+Writing can fail too (a full disk, a folder that cannot be written): :class:`CheckpointWriteError` says so, and the
+previous checkpoint is left as it was.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import torch
+from filelock import FileLock, Timeout
 from torch import nn
 
 from gan_course.training.hooks import Hook
+from gan_course.training.interrupt import TrainingInterrupted
 
 if TYPE_CHECKING:
     from gan_course.training.trainer import GANTrainer
@@ -30,6 +36,19 @@ Setting = str | int | float | bool
 class CheckpointError(ValueError):
     """A checkpoint that cannot be restored into this run. The message says why and what to do; the file is left as
     it is (a :class:`Checkpoint` hook that meets one does not train, so it never overwrites it)."""
+
+
+class CheckpointLocked(CheckpointError):
+    """Another run holds the lock of this checkpoint: it is training into the same file."""
+
+
+class CheckpointWriteError(OSError):
+    """A checkpoint could not be written; its temporary file is removed and the previous checkpoint is unchanged."""
+
+    def __init__(self, path: Path, error: BaseException):
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        super().__init__(f"could not write the checkpoint {path} ({reason}). The previous checkpoint there, if any, is "
+                         f"unchanged; free some disk space, or write to a folder you can write to")
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
@@ -81,12 +100,15 @@ def _shapes(state: Mapping[str, Any]) -> dict[str, tuple[int, ...] | None]:
 
 
 class Checkpoint(Hook):
-    """Resume from ``path`` when ``fit`` starts a fresh trainer and the file exists; save every ``every`` steps and
-    when ``fit`` returns (not when it raises), atomically. Re-running an interrupted cell or command continues it.
+    """Resume from ``path`` when ``fit`` starts a fresh trainer and the file exists; save every ``every`` steps, when
+    ``fit`` returns, and when Ctrl-C stops it between two steps (not when it raises otherwise: a diverged run keeps its
+    last good checkpoint), atomically. Re-running an interrupted cell or command continues it.
 
     ``settings`` (names and plain values, such as a command's options) are saved with the checkpoint, and resuming
     with different ones raises a :class:`CheckpointError` naming each difference before anything is trained or
-    written. ``resume=False`` starts over and replaces the file at the first save.
+    written. ``resume=False`` starts over and replaces the file at the first save. While ``fit`` runs the hook holds
+    a lock on ``<path>.lock``, so a second run into the same checkpoint stops with a :class:`CheckpointError` instead
+    of overwriting the first one's (the operating system releases the lock if the run dies).
     """
 
     order = -10
@@ -102,23 +124,59 @@ class Checkpoint(Hook):
         self.every = every
         self.settings = dict(settings or {})
         self.resume = resume
+        self._lock: FileLock | None = None
+        self.saved_step: int | None = None  # the step the file at ``path`` holds, once this hook has read or written it
 
     def on_fit_start(self, trainer: GANTrainer, steps: int) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.path.with_name(self.path.name + ".lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise CheckpointLocked(f"another run is training into {self.path} (it holds {lock.lock_file}): let it "
+                                  f"finish, or write this run to another folder") from None
+        self._lock = lock
+        try:
+            self._resume(trainer, steps)
+        except BaseException:
+            self._release()
+            raise
+
+    def _resume(self, trainer: GANTrainer, steps: int) -> None:
         if trainer.step != 0 or not self.path.exists():
             return
         if not self.resume:
             print(f"Starting over: {self.path} will be replaced.")
             return
         trainer.load_checkpoint(self.path)
-        print(f"Resumed from {self.path} at step {trainer.step}.")
+        self.saved_step = trainer.step
+        remaining = max(steps - trainer.step, 0)
+        print(f"Resumed from {self.path} at step {trainer.step}: {remaining} step{'s' if remaining != 1 else ''} to "
+              f"go to step {steps}.")
 
     def after_step(self, trainer: GANTrainer) -> None:
         if trainer.step % self.every == 0:
-            trainer.save_checkpoint(self.path)
+            self._save(trainer)
+
+    def _save(self, trainer: GANTrainer) -> None:
+        trainer.save_checkpoint(self.path)
+        self.saved_step = trainer.step
 
     def on_fit_end(self, trainer: GANTrainer, error: BaseException | None) -> None:
-        if error is None:
-            trainer.save_checkpoint(self.path)
+        try:
+            if error is None:
+                self._save(trainer)
+            elif isinstance(error, TrainingInterrupted):
+                self._save(trainer)
+                error.add_note(f"The checkpoint {self.path} holds step {trainer.step}: run the same cell or command "
+                               f"again to resume.")
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def state_dict(self) -> dict[str, Any]:
         return {"settings": dict(self.settings)} if self.settings else {}

@@ -15,6 +15,7 @@ CPU a run is deterministic, and a checkpoint resumes it bit for bit.
 from __future__ import annotations
 
 import os
+import tempfile
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -27,9 +28,10 @@ from gan_course.latent.priors import Latent, Prior
 from gan_course.losses.objective import Objective, Terms
 from gan_course.seed import rng_state, set_rng_state
 from gan_course.training.acceleration import Acceleration
-from gan_course.training.checkpoint import CheckpointError, check_networks, read_checkpoint
+from gan_course.training.checkpoint import CheckpointError, CheckpointWriteError, check_networks, read_checkpoint
 from gan_course.training.history import History
 from gan_course.training.hooks import DivergenceGuard, Hook, hook_keys
+from gan_course.training.interrupt import TrainingInterrupted, interrupt_between_steps
 from gan_course.training.steps import AlternatingStep, Step
 
 NETWORKS = ("generator", "discriminator")
@@ -172,28 +174,32 @@ class GANTrainer:
         if not isinstance(steps, int) or steps < self.step:
             raise ValueError(f"steps={steps!r} must be an integer, at least the {self.step} steps already made: fit "
                              f"trains *until* steps")
-        error = None
-        for hook in self.hooks:
-            hook.on_fit_start(self, steps)
-        try:
-            while self.step < steps:
-                self._reported = {}
-                for hook in self.hooks:
-                    hook.before_step(self)
-                terms = self.step_function(self)
-                self._add_record({**terms, **self._reported})
-                self.step += 1
-                if self.step % self.log_every == 0 or self.step == steps:
-                    self._flush()
+        with interrupt_between_steps() as interrupted:
+            error = None
+            for hook in self.hooks:
+                hook.on_fit_start(self, steps)
+            try:
+                while self.step < steps:
+                    self._reported = {}
+                    for hook in self.hooks:
+                        hook.before_step(self)
+                    terms = self.step_function(self)
+                    self._add_record({**terms, **self._reported})
+                    self.step += 1
+                    if self.step % self.log_every == 0 or self.step == steps:
+                        self._flush()
+                    for hook in reversed(self.hooks):
+                        hook.after_step(self)
+                    if interrupted():
+                        self._flush()
+                        raise TrainingInterrupted(self.step)
+                self._flush()
+            except BaseException as caught:
+                error = caught
+                raise
+            finally:
                 for hook in reversed(self.hooks):
-                    hook.after_step(self)
-            self._flush()
-        except BaseException as caught:
-            error = caught
-            raise
-        finally:
-            for hook in reversed(self.hooks):
-                hook.on_fit_end(self, error)
+                    hook.on_fit_end(self, error)
         return self.history
 
     def _add_record(self, scalars: Terms) -> None:
@@ -285,12 +291,26 @@ class GANTrainer:
         set_rng_state(state["rng"])
 
     def save_checkpoint(self, path: str | Path) -> None:
-        """Write :meth:`state_dict` to ``path`` atomically (a crash mid-write leaves the old checkpoint intact)."""
+        """Write :meth:`state_dict` to ``path`` atomically: into a temporary file of its own beside it, then renamed
+        over it. A write that fails (a full disk, a folder that cannot be written) raises
+        :class:`~gan_course.training.checkpoint.CheckpointWriteError`, removes the temporary file and leaves the
+        previous checkpoint as it was."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(self.state_dict(), tmp)
-        os.replace(tmp, path)
+        state = self.state_dict()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+        except OSError as error:
+            raise CheckpointWriteError(path, error) from error
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                torch.save(state, file)
+            os.replace(tmp, path)
+        except BaseException as error:
+            Path(tmp).unlink(missing_ok=True)
+            if isinstance(error, (OSError, RuntimeError)):  # torch's writer reports a failed write as RuntimeError
+                raise CheckpointWriteError(path, error) from error
+            raise
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Restore a checkpoint written by :meth:`save_checkpoint` (loaded with ``weights_only=True``). One that cannot
