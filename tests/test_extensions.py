@@ -13,13 +13,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_course.data import SamplerStream, TensorStream, ring
+from gan_course.data import SamplerStream, TensorStream, Unpaired, ring
 from gan_course.latent import InfoGANCodes, Normal
 from gan_course.losses import LSGAN, NonSaturating, Objective, StepContext
 from gan_course.losses.gan import discriminator_loss, nonsaturating_generator_loss
 from gan_course.models import MLPDiscriminator, MLPGenerator
 from gan_course.seed import seed_everything
-from gan_course.training import Checkpoint, GANTrainer, Hook, Snapshots, frozen
+from gan_course.training import Checkpoint, GANTrainer, Hook, Snapshots, StepView
 
 
 def adam(module: nn.Module) -> torch.optim.Optimizer:
@@ -27,7 +27,7 @@ def adam(module: nn.Module) -> torch.optim.Optimizer:
 
 
 def same_run(a: GANTrainer, b: GANTrainer) -> bool:
-    weights = all(torch.equal(p, q) for net in ("generator", "discriminator")
+    weights = all(torch.equal(p, q) for net in a.networks
                   for p, q in zip(a.networks[net].parameters(), b.networks[net].parameters()))
     return weights and all(a.history[name] == b.history[name] for name in a.history.names)
 
@@ -229,65 +229,102 @@ def test_networks_grow_with_a_fade_in_hook_that_rebuilds_the_optimizers_and_resu
     assert same_run(resumed, straight)
 
 
-# (d) CycleGAN: two generators and two discriminators in containers, driven by their own step.
+# (d) CycleGAN: two generators, two discriminators and two optimizers by name, unpaired data from two domains, and
+# its own step, through the public interface only (GANTrainer.of_networks and the StepView a step is given).
 
 class CycleStep:
-    """LSGAN adversarial losses both ways plus the cycle-consistency loss lambda |F(G(a)) - a| + |G(F(b)) - b|."""
+    """LSGAN adversarial losses both ways plus the cycle-consistency loss lambda |F(G(a)) - a| + |G(F(b)) - b|
+    (Zhu et al. 2017, Eq. 2-3); the two generators share one optimizer, the two discriminators another."""
 
     def __init__(self, lam: float = 10.0):
         self.lam = lam
 
-    def __call__(self, trainer: GANTrainer):
-        batch = trainer.to_device(next(trainer.data))
-        a, b = batch[:, :2], batch[:, 2:]  # one sample of each domain per row, drawn independently
-        g, d = trainer.compiled["generator"], trainer.compiled["discriminator"]
-        objective = trainer.objective
-        with frozen(trainer.discriminator):
-            with trainer.autocast():
-                fake_b, fake_a = g["ab"](a), g["ba"](b)
-                adversarial = (objective.generator_loss(self._context(trainer, fake_b, d["b"](fake_b)))["g_loss"]
-                               + objective.generator_loss(self._context(trainer, fake_a, d["a"](fake_a)))["g_loss"])
-                cycle = (g["ba"](fake_b) - a).abs().mean() + (g["ab"](fake_a) - b).abs().mean()
+    def __call__(self, view: StepView):
+        batch = view.next_batch()
+        a, b = batch["a"], batch["b"]
+        g_ab, g_ba, d_a, d_b = (view.network(name) for name in ("G_ab", "G_ba", "D_a", "D_b"))
+        objective = view.objective
+        with view.frozen("D_a", "D_b"):
+            with view.autocast():
+                fake_b, fake_a = g_ab(a), g_ba(b)
+                adversarial = (objective.generator_loss(self._context(view, "D_b", fake_b, d_b(fake_b)))["g_loss"]
+                               + objective.generator_loss(self._context(view, "D_a", fake_a, d_a(fake_a)))["g_loss"])
+                cycle = (g_ba(fake_b) - a).abs().mean() + (g_ab(fake_a) - b).abs().mean()
             g_loss = adversarial + self.lam * cycle
-            trainer.update("generator", g_loss)
-        with trainer.autocast():
-            d_loss = sum(objective.discriminator_loss(self._context(trainer, fake.detach(), d[side](fake.detach()),
-                                                                    real, d[side](real)))["d_loss"]
-                         for side, real, fake in (("a", a, fake_a), ("b", b, fake_b)))
-        trainer.update("discriminator", d_loss)
+            view.update("generators", g_loss)
+        with view.autocast():
+            d_loss = sum(objective.discriminator_loss(self._context(view, name, fake.detach(), d(fake.detach()),
+                                                                    real, d(real)))["d_loss"]
+                         for name, d, real, fake in (("D_a", d_a, a, fake_a), ("D_b", d_b, b, fake_b)))
+        view.update("discriminators", d_loss)
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), "cycle": cycle.detach()}
 
     @staticmethod
-    def _context(trainer, fake, d_fake, real=None, d_real=None):
-        return StepContext(latent=None, fake=fake, d_fake=d_fake, discriminator=trainer.discriminator,
-                           discriminate=trainer.discriminate, real=real, d_real=d_real)
+    def _context(view, name, fake, d_fake, real=None, d_real=None):
+        return StepContext(latent=None, fake=fake, d_fake=d_fake, discriminator=view.networks[name],
+                           discriminate=view.network(name), real=real, d_real=d_real)
+
+
+FIXED_A = ring().sample(8, generator=torch.Generator().manual_seed(9))
+
+
+@torch.no_grad()
+def translated(trainer) -> torch.Tensor:
+    """G_ab of eight fixed points of domain a, in eval mode: the snapshot of a model with no single G."""
+    generator = trainer.networks["G_ab"]
+    generator.eval()
+    try:
+        return generator(FIXED_A.to(trainer.device))
+    finally:
+        generator.train()
 
 
 def cycle_trainer(seed: int = 0, hooks=()) -> GANTrainer:
     seed_everything(seed)
-    generators = nn.ModuleDict({"ab": MLPGenerator(2, (2,), hidden=(16,), output="linear"),
-                                "ba": MLPGenerator(2, (2,), hidden=(16,), output="linear")})
-    discriminators = nn.ModuleDict({"a": MLPDiscriminator((2,), hidden=(16,)),
-                                    "b": MLPDiscriminator((2,), hidden=(16,))})
+    networks = {"G_ab": MLPGenerator(2, (2,), hidden=(16,), output="linear"),
+                "G_ba": MLPGenerator(2, (2,), hidden=(16,), output="linear"),
+                "D_a": MLPDiscriminator((2,), hidden=(16,)), "D_b": MLPDiscriminator((2,), hidden=(16,))}
+    optimizers = {"generators": adam(nn.ModuleList([networks["G_ab"], networks["G_ba"]])),
+                  "discriminators": adam(nn.ModuleList([networks["D_a"], networks["D_b"]]))}
     domain_a = ring().sample(128, generator=torch.Generator().manual_seed(1))
     domain_b = 2 * ring().sample(128, generator=torch.Generator().manual_seed(2)) + 1  # the ring, scaled and shifted
-    data = TensorStream(torch.cat([domain_a, domain_b], 1), 16, seed=0)  # unpaired: rows match nothing
-    trainer = GANTrainer(generators, discriminators, adam(generators), adam(discriminators), data, LSGAN(), None,
-                         step=CycleStep(), hooks=list(hooks))
-    return trainer
+    data = Unpaired(a=TensorStream(domain_a, 16, seed=0), b=TensorStream(domain_b, 16, seed=1))
+    return GANTrainer.of_networks(networks, optimizers, data, CycleStep(), objective=LSGAN(),
+                                  hooks=[Snapshots(10, sample=translated), *hooks])
 
 
 def test_a_step_with_two_generators_and_two_discriminators_trains_all_four_through_the_loop():
     trainer = cycle_trainer()
-    before = {name: [p.clone() for p in net.parameters()]
-              for container in trainer.networks.values() for name, net in container.items()}
+    before = {name: [p.clone() for p in net.parameters()] for name, net in trainer.networks.items()}
     history = trainer.fit(400)
-    after = {name: list(net.parameters()) for container in trainer.networks.values() for name, net in container.items()}
+    after = {name: list(net.parameters()) for name, net in trainer.networks.items()}
     assert all(not torch.equal(p, q) for name in before for p, q in zip(before[name], after[name]))
     assert history.names == ("d_loss", "g_loss", "cycle")
     assert sum(history["cycle"][-10:]) < 0.1 * sum(history["cycle"][:10])  # F(G(a)) comes back to a
-    with pytest.raises(ValueError, match="no prior"):
+    snapshots = next(hook for hook in trainer.hooks if isinstance(hook, Snapshots))
+    assert [step for step, _ in snapshots.samples] == list(range(0, 401, 10))
+    assert snapshots.samples[-1][1].shape == (8, 2) and not torch.equal(snapshots.samples[0][1],
+                                                                       snapshots.samples[-1][1])
+    with pytest.raises(AttributeError, match="this trainer has no network named 'generator' \\(it has G_ab, G_ba, "
+                                             "D_a, D_b\\)"):
         trainer.sample(4)
+    with pytest.raises(ValueError, match="optimizer must be one of \\('generators', 'discriminators'\\)"):
+        trainer.update("generator", torch.zeros(()))
+
+
+def test_a_step_sees_only_the_declared_interface():
+    """What a step is given is the StepView: the trainer's internals (its optimizers, hooks, history, data) are not
+    reachable from it, so everything a step needs is declared there."""
+    seen = []
+    trainer = cycle_trainer()
+    trainer.step_function = lambda view: seen.append(view) or CycleStep()(view)
+    trainer.fit(1)
+    view = seen[0]
+    assert isinstance(view, StepView) and set(view.networks) == {"G_ab", "G_ba", "D_a", "D_b"}
+    for internal in ("optimizers", "hooks", "history", "data", "_optimizers", "g_optimizer", "generator"):
+        assert not hasattr(view, internal), internal
+    with pytest.raises(TypeError):
+        view.networks["G_ab"] = None  # read-only
 
 
 def test_a_custom_step_is_checkpointed_and_resumed_like_any_other(tmp_path):
@@ -295,8 +332,13 @@ def test_a_custom_step_is_checkpointed_and_resumed_like_any_other(tmp_path):
     straight.fit(40)
     path = tmp_path / "cycle.pt"
     cycle_trainer(hooks=[Checkpoint(path)]).fit(20)
-    assert set(torch.load(path, weights_only=True)["networks"]["generator"]) == {
-        f"{name}.net.{i}.{p}" for name in ("ab", "ba") for i in (0, 2) for p in ("weight", "bias")}
+    state = torch.load(path, weights_only=True)
+    assert set(state["networks"]) == {"G_ab", "G_ba", "D_a", "D_b"}
+    assert set(state["optimizers"]) == set(state["scalers"]) == {"generators", "discriminators"}
+    assert set(state["data"]) == {"a", "b"}
     resumed = cycle_trainer(seed=5, hooks=[Checkpoint(path)])
     resumed.fit(40)
     assert same_run(resumed, straight) and resumed.step == 40
+    snapshots = [next(hook for hook in trainer.hooks if isinstance(hook, Snapshots)).samples
+                 for trainer in (resumed, straight)]
+    assert all(step == other_step and torch.equal(x, y) for (step, x), (other_step, y) in zip(*snapshots))

@@ -59,7 +59,7 @@ def changed(before: list[torch.Tensor], module: torch.nn.Module) -> list[bool]:
 def test_a_discriminator_update_changes_only_the_discriminator():
     trainer = make_trainer()
     g_before, d_before = parameters(trainer.generator), parameters(trainer.discriminator)
-    terms = AlternatingStep().discriminator_update(trainer, *trainer.next_real())
+    terms = AlternatingStep().discriminator_update(trainer.view, *trainer.next_real())
     assert set(terms) == {"d_loss", "d_real", "d_fake"}
     assert not any(changed(g_before, trainer.generator))
     assert all(changed(d_before, trainer.discriminator))
@@ -68,7 +68,7 @@ def test_a_discriminator_update_changes_only_the_discriminator():
 def test_a_generator_update_changes_only_the_generator_and_leaves_d_trainable():
     trainer = make_trainer()
     g_before, d_before = parameters(trainer.generator), parameters(trainer.discriminator)
-    terms = AlternatingStep().generator_update(trainer, 32)
+    terms = AlternatingStep().generator_update(trainer.view, 32)
     assert set(terms) == {"g_loss"}
     assert all(changed(g_before, trainer.generator))
     assert not any(changed(d_before, trainer.discriminator))

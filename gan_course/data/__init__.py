@@ -12,7 +12,7 @@ from gan_course.data.mnist import (
     digit_roles,
 )
 from gan_course.data.padding import Cropped, pad_images
-from gan_course.data.streams import SamplerStream, TensorStream
+from gan_course.data.streams import SamplerStream, TensorStream, Unpaired
 from gan_course.data.toy import GaussianMixture1D, GaussianMixture2D, SwissRoll, gaussian_1d, grid, ring
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "SamplerStream",
     "SwissRoll",
     "TensorStream",
+    "Unpaired",
     "default_data_root",
     "gaussian_1d",
     "grid",

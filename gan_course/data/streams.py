@@ -91,3 +91,28 @@ class TensorStream:
         self.epoch = int(state["epoch"])
         self.position = int(state["position"])
         self._order = self._shuffle()
+
+
+class Unpaired:
+    """One batch of each of several domains per step, drawn independently (CycleGAN's unpaired data, Zhu et al.
+    2017): ``Unpaired(a=TensorStream(horses, 1), b=TensorStream(zebras, 1))`` yields ``{"a": batch, "b": batch}``.
+    Each stream keeps its own order and state; the state of all of them is checkpointed together."""
+
+    def __init__(self, **streams: Any):
+        if len(streams) < 2:
+            raise ValueError(f"Unpaired takes two or more named streams (a=..., b=...), got {len(streams)}")
+        self.streams = streams
+
+    def __iter__(self) -> "Unpaired":
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        return {name: next(stream) for name, stream in self.streams.items()}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {name: stream.state_dict() for name, stream in self.streams.items() if hasattr(stream, "state_dict")}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for name, stream in self.streams.items():
+            if hasattr(stream, "load_state_dict"):
+                stream.load_state_dict(state[name])

@@ -4,6 +4,7 @@
   hooks; history, sampling and checkpoints.
 * :mod:`~gan_course.training.steps` — :class:`AlternatingStep` (Algorithm 1 of Goodfellow et al. 2014) and the
   :class:`Step` protocol for models that need their own.
+* :mod:`~gan_course.training.step_view` — :class:`StepView`, everything a step may call, and :func:`frozen`.
 * :mod:`~gan_course.training.hooks` — :class:`Hook` and the standard ones: :class:`DivergenceGuard`,
   :class:`ProgressBar`, :class:`Snapshots`, and :class:`Periodic`, the base of a hook that records every few
   steps.
@@ -34,7 +35,8 @@ from gan_course.training.progressive import (
     fade_reals,
     growth_cost,
 )
-from gan_course.training.steps import AlternatingStep, Step, frozen
+from gan_course.training.step_view import StepView, frozen
+from gan_course.training.steps import AlternatingStep, Step
 from gan_course.training.trainer import GANTrainer
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "ProgressiveSchedule",
     "Snapshots",
     "Step",
+    "StepView",
     "TrainingDiverged",
     "TrainingInterrupted",
     "fade_reals",

@@ -20,7 +20,7 @@ have acted. A hook's ``state_dict`` is saved in the run's checkpoint and given b
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from torch import Tensor
 
@@ -144,16 +144,21 @@ class Periodic(Hook):
 class Snapshots(Periodic):
     """Samples of the trainer's fixed latent batch at step 0 and every ``every`` steps: ``samples`` lists
     ``(step, samples)`` pairs, on the CPU. They are drawn in eval mode without touching any random generator, so
-    taking them does not change the run, and they are checkpointed, so a resumed run has the same ones."""
+    taking them does not change the run, and they are checkpointed, so a resumed run has the same ones.
+
+    A model without a single G and a prior (CycleGAN's two generators) gives ``sample``: a function of the trainer
+    that returns the tensor to keep, drawn the same way (fixed inputs, eval mode, no random draws)."""
 
     taken = "snapshots"
 
-    def __init__(self, every: int):
+    def __init__(self, every: int, sample: Callable[[GANTrainer], Tensor] | None = None):
         super().__init__(every)
+        self.sample = sample
         self.samples: list[tuple[int, Tensor]] = []
 
     def take(self, trainer: GANTrainer) -> None:
-        self.samples.append((trainer.step, trainer.sample(latent=trainer.fixed_latent)))
+        samples = self.sample(trainer) if self.sample is not None else trainer.sample(latent=trainer.fixed_latent)
+        self.samples.append((trainer.step, samples.detach().cpu()))
 
     def has_records(self) -> bool:
         return bool(self.samples)

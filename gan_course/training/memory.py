@@ -183,7 +183,7 @@ def trainer_state(trainer: GANTrainer) -> list[Any]:
     gradients), both optimizers' states, the fixed latents, and every network a hook holds (an averaged G)."""
     held = [value for hook in trainer.hooks for value in vars(hook).values() if isinstance(value, nn.Module)]
     fixed = [] if trainer.fixed_latent is None else [trainer.fixed_latent]
-    return [trainer.generator, trainer.discriminator, trainer.g_optimizer, trainer.d_optimizer, *fixed, *held]
+    return [*trainer.networks.values(), *trainer.optimizers.values(), *fixed, *held]
 
 
 def training_step_memory(trainer: GANTrainer) -> MemoryEstimate:
@@ -207,7 +207,7 @@ def training_step_memory(trainer: GANTrainer) -> MemoryEstimate:
     def iteration() -> None:
         for hook in trainer.hooks:
             hook.before_step(trainer)
-        trainer.step_function(trainer)
+        trainer.step_function(trainer.view)
 
     trainer.autocast = nullcontext  # the instance's own attribute, removed below: autocast is off in full precision
     try:

@@ -4,27 +4,25 @@ r"""One iteration of training: the *step*, replaceable as a whole.
 and fresh fakes, then one update of G through a frozen D; $k$ defaults to the objective's (1 for the GAN, 5 for
 WGAN's $n_\text{critic}$), and ``order="g_first"`` makes G's update come first (an ablation of the DCGAN chapter).
 
-A step is any callable ``step(trainer) -> {name: scalar tensor}`` (with ``state_dict``/``load_state_dict`` if it has
-state). A model with several networks — CycleGAN's two generators and two discriminators, held by the trainer as
-``nn.ModuleDict`` containers — supplies its own, and keeps everything else of the loop: it takes batches with
-``trainer.next_real()`` (or ``trainer.to_device(next(trainer.data))``), draws latents with ``trainer.sample_latent``,
-calls the networks through ``trainer.compiled`` inside ``trainer.autocast()`` and updates them with
-``trainer.update(network, loss)``, so mixed precision, channels-last, compilation, the history, checkpoints and
-resuming work for it unchanged.
+A step is any callable ``step(view) -> {name: scalar tensor}`` (with ``state_dict``/``load_state_dict`` if it has
+state). It is called with the trainer's :class:`~gan_course.training.step_view.StepView`, which declares everything a
+step may use: batches, latents, the networks by name, mixed precision, frozen networks, and ``update(optimizer,
+loss)``. A model with other networks than one G and one D — CycleGAN's two generators and two discriminators —
+supplies its own step to :meth:`GANTrainer.of_networks <gan_course.training.GANTrainer.of_networks>` and keeps
+everything else of the loop: mixed precision, channels-last, compilation, the history, checkpoints and resuming.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from gan_course.losses.objective import StepContext, Terms
 
 if TYPE_CHECKING:
-    from gan_course.training.trainer import GANTrainer
+    from gan_course.training.step_view import StepView
 
 ORDERS = ("d_first", "g_first")
 
@@ -32,20 +30,7 @@ ORDERS = ("d_first", "g_first")
 class Step(Protocol):
     """One training iteration: updates the networks and returns the scalars to record (not yet synchronised)."""
 
-    def __call__(self, trainer: GANTrainer) -> Terms: ...
-
-
-@contextmanager
-def frozen(module: nn.Module) -> Iterator[nn.Module]:
-    """``module``'s parameters with ``requires_grad=False`` inside the block, restored afterwards: G's update then
-    computes no gradient for D's weights."""
-    flags = [parameter.requires_grad for parameter in module.parameters()]
-    module.requires_grad_(False)
-    try:
-        yield module
-    finally:
-        for parameter, flag in zip(module.parameters(), flags):
-            parameter.requires_grad_(flag)
+    def __call__(self, trainer: StepView) -> Terms: ...
 
 
 def as_float(output: Any) -> Any:
@@ -78,7 +63,7 @@ class AlternatingStep:
         self.d_steps = d_steps
         self.order = order
 
-    def __call__(self, trainer: GANTrainer) -> Terms:
+    def __call__(self, trainer: StepView) -> Terms:
         k = self.d_steps or trainer.objective.d_steps
         real, labels = trainer.next_real()
         if self.order == "g_first":
@@ -91,7 +76,7 @@ class AlternatingStep:
             g_terms = self.generator_update(trainer, len(real))
         return {**d_terms, **g_terms}
 
-    def discriminator_update(self, trainer: GANTrainer, real: Tensor, labels: Tensor | None = None) -> Terms:
+    def discriminator_update(self, trainer: StepView, real: Tensor, labels: Tensor | None = None) -> Terms:
         """One update of D on ``real`` (with their ``labels`` for a conditional GAN) and as many fresh fakes."""
         latent = trainer.sample_latent(len(real))
         with trainer.autocast():
@@ -99,21 +84,23 @@ class AlternatingStep:
                 fake = trainer.generate(latent)
             d_real = as_float(trainer.discriminate(real, labels))
             d_fake = as_float(trainer.discriminate(fake, latent.labels))
-        context = StepContext(latent=latent, fake=fake, d_fake=d_fake, discriminator=trainer.discriminator,
+        discriminator = trainer.networks["discriminator"]
+        context = StepContext(latent=latent, fake=fake, d_fake=d_fake, discriminator=discriminator,
                               discriminate=trainer.discriminate, real=real, real_labels=labels, d_real=d_real)
         terms = trainer.objective.discriminator_loss(context)
         trainer.update("discriminator", loss_to_minimise(terms, "d_loss", trainer.objective))
-        trainer.objective.after_discriminator_update(trainer.discriminator)
+        trainer.objective.after_discriminator_update(discriminator)
         return terms
 
-    def generator_update(self, trainer: GANTrainer, batch_size: int) -> Terms:
+    def generator_update(self, trainer: StepView, batch_size: int) -> Terms:
         """One update of G on ``batch_size`` fresh fakes, through a frozen D."""
-        with frozen(trainer.discriminator):
+        with trainer.frozen("discriminator"):
             with trainer.autocast():
                 latent = trainer.sample_latent(batch_size)
                 fake = trainer.generate(latent)
                 d_fake = as_float(trainer.discriminate(fake, latent.labels))
-            context = StepContext(latent=latent, fake=fake, d_fake=d_fake, discriminator=trainer.discriminator,
+            context = StepContext(latent=latent, fake=fake, d_fake=d_fake,
+                                  discriminator=trainer.networks["discriminator"],
                                   discriminate=trainer.discriminate)
             terms = trainer.objective.generator_loss(context)
             trainer.update("generator", loss_to_minimise(terms, "g_loss", trainer.objective))

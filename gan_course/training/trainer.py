@@ -18,7 +18,7 @@ import os
 import tempfile
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -32,9 +32,8 @@ from gan_course.training.checkpoint import CheckpointError, CheckpointWriteError
 from gan_course.training.history import History
 from gan_course.training.hooks import DivergenceGuard, Hook, hook_keys
 from gan_course.training.interrupt import TrainingInterrupted, interrupt_between_steps
+from gan_course.training.step_view import StepView
 from gan_course.training.steps import AlternatingStep, Step
-
-NETWORKS = ("generator", "discriminator")
 
 
 def call_generator(generator: Any, latent: Latent) -> Tensor:
@@ -50,8 +49,13 @@ class GANTrainer:
     the objective's $k$). ``hooks`` run around the steps (:mod:`~gan_course.training.hooks`); a
     :class:`DivergenceGuard` is always among them. ``n_fixed`` latents are drawn once, when the trainer is built
     (:attr:`fixed_latent`): snapshots and before/after figures show the same inputs throughout training.
-    ``acceleration`` sets channels-last, mixed precision and compilation (:class:`Acceleration`). For a model with
-    several networks, ``generator`` and ``discriminator`` may be ``nn.ModuleDict`` containers driven by its own step.
+    ``acceleration`` sets channels-last, mixed precision and compilation (:class:`Acceleration`).
+
+    A model with other networks than one G and one D (CycleGAN's two generators and two discriminators, an encoder,
+    a Q head with its own optimizer) is built with :meth:`of_networks`: networks and optimizers by name, its own step,
+    and optionally no objective and no prior. Everything else of the loop (history, hooks, checkpoints, resuming,
+    mixed precision) works for it unchanged; the step sees the trainer through a
+    :class:`~gan_course.training.step_view.StepView`, the declared interface.
     """
 
     def __init__(
@@ -72,6 +76,42 @@ class GANTrainer:
         if not isinstance(objective, Objective):
             raise TypeError(f"objective must be a gan_course.losses.Objective such as NonSaturating() or WGANGP(), "
                             f"got {type(objective).__name__}")
+        self._setup({"generator": generator, "discriminator": discriminator},
+                    {"generator": g_optimizer, "discriminator": d_optimizer}, data, step or AlternatingStep(),
+                    objective, prior, hooks, n_fixed, log_every, acceleration)
+
+    @classmethod
+    def of_networks(
+        cls,
+        networks: Mapping[str, nn.Module],
+        optimizers: Mapping[str, torch.optim.Optimizer],
+        data: Iterator[Any],
+        step: Step,
+        objective: Objective | None = None,
+        prior: Prior | None = None,
+        hooks: Sequence[Hook] = (),
+        n_fixed: int = 64,
+        log_every: int = 10,
+        acceleration: Acceleration | None = None,
+    ) -> GANTrainer:
+        """A trainer of any set of ``networks`` and ``optimizers``, each by name, driven by ``step``.
+
+        ``step(view)`` makes one iteration through the :class:`~gan_course.training.step_view.StepView` it is given
+        (``view.update(optimizer_name, loss)`` steps one optimizer). ``objective`` and ``prior`` are optional: a
+        model without latents (CycleGAN) has no prior, one whose step computes its own losses no objective. A network
+        named ``"generator"`` with a prior makes :meth:`sample` work; without one, give a
+        :class:`~gan_course.training.Snapshots` hook its own ``sample`` function."""
+        if objective is not None and not isinstance(objective, Objective):
+            raise TypeError(f"objective must be a gan_course.losses.Objective or None, got {type(objective).__name__}")
+        if not callable(step):
+            raise TypeError(f"step must be a callable step(view) -> scalars, got {type(step).__name__}")
+        trainer = cls.__new__(cls)
+        trainer._setup(networks, optimizers, data, step, objective, prior, hooks, n_fixed, log_every, acceleration)
+        return trainer
+
+    def _setup(self, networks: Mapping[str, nn.Module], optimizers: Mapping[str, torch.optim.Optimizer],
+               data: Iterator[Any], step: Step, objective: Objective | None, prior: Prior | None,
+               hooks: Sequence[Hook], n_fixed: int, log_every: int, acceleration: Acceleration | None) -> None:
         if prior is not None and not isinstance(prior, Prior):
             raise TypeError(f"prior must be a gan_course.latent.Prior such as Normal(latent_dim), or None for a step "
                             f"that draws no latents; got {type(prior).__name__}")
@@ -80,35 +120,56 @@ class GANTrainer:
             raise TypeError(f"hooks must be gan_course.training.Hook instances, got {', '.join(bad_hooks)}")
         if not isinstance(log_every, int) or log_every < 1 or not isinstance(n_fixed, int) or n_fixed < 1:
             raise ValueError(f"need log_every >= 1 and n_fixed >= 1, got {log_every} and {n_fixed}")
-        self.generator = generator
-        self.discriminator = discriminator
-        self.g_optimizer = g_optimizer
-        self.d_optimizer = d_optimizer
+        if not networks or not all(isinstance(net, nn.Module) for net in networks.values()):
+            raise TypeError("networks must map names to torch.nn.Module instances (at least one)")
+        if not optimizers or not all(isinstance(o, torch.optim.Optimizer) for o in optimizers.values()):
+            raise TypeError("optimizers must map names to torch.optim.Optimizer instances (at least one)")
+        self._networks = dict(networks)
+        self._optimizers = dict(optimizers)
         self.data = data
         self.objective = objective
         self.prior = prior
-        self.step_function = step if step is not None else AlternatingStep()
+        self.step_function = step
         guard = [] if any(isinstance(hook, DivergenceGuard) for hook in hooks) else [DivergenceGuard()]
         self.hooks = sorted([*guard, *hooks], key=lambda hook: hook.order)
         self.log_every = log_every
         self.acceleration = acceleration or Acceleration()
-        self.device = next(generator.parameters()).device
+        self.device = next(next(iter(self._networks.values())).parameters()).device
         self.compiled = {name: self.acceleration.prepare(net) for name, net in self.networks.items()}
-        self._scalers = {name: self.acceleration.scaler(self.device) for name in NETWORKS}
+        self._scalers = {name: self.acceleration.scaler(self.device) for name in self._optimizers}
         self.step = 0
         self.history = History()
         self.fixed_latent = prior.fixed(n_fixed, device=self.device) if prior is not None else None
         self._pending: list[Tensor] = []
         self._pending_names: tuple[str, ...] | None = None
         self._reported: dict[str, Tensor] = {}
+        self.view = StepView(self)
 
     @property
     def networks(self) -> dict[str, nn.Module]:
-        return {"generator": self.generator, "discriminator": self.discriminator}
+        """The networks by name (``generator`` and ``discriminator`` for a GAN)."""
+        return self._networks
 
     @property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"generator": self.g_optimizer, "discriminator": self.d_optimizer}
+        """The optimizers by name (``generator`` and ``discriminator`` for a GAN)."""
+        return self._optimizers
+
+    def _named(self, table: dict[str, Any], name: str, what: str) -> Any:
+        if name not in table:
+            raise AttributeError(f"this trainer has no {what} named {name!r} (it has {', '.join(table)}); a model "
+                                 f"built with GANTrainer.of_networks reads its own by name, e.g. "
+                                 f"trainer.networks[{next(iter(table))!r}]")
+        return table[name]
+
+    generator = property(lambda self: self._named(self._networks, "generator", "network"),
+                         lambda self, net: self._networks.__setitem__("generator", net), doc="G, for a GAN.")
+    discriminator = property(lambda self: self._named(self._networks, "discriminator", "network"),
+                             lambda self, net: self._networks.__setitem__("discriminator", net), doc="D, for a GAN.")
+    g_optimizer = property(lambda self: self._named(self._optimizers, "generator", "optimizer"),
+                           lambda self, opt: self._optimizers.__setitem__("generator", opt), doc="G's optimizer.")
+    d_optimizer = property(lambda self: self._named(self._optimizers, "discriminator", "optimizer"),
+                           lambda self, opt: self._optimizers.__setitem__("discriminator", opt), doc="D's optimizer.")
 
     # What a step uses.
 
@@ -152,15 +213,15 @@ class GANTrainer:
         """The mixed-precision context of the forward passes (a no-op in full precision)."""
         return self.acceleration.autocast(self.device)
 
-    def update(self, network: str, loss: Tensor) -> None:
-        """Backward ``loss`` and step the optimizer of ``network`` ("generator" or "discriminator"), through its
-        gradient scaler under float16."""
-        if network not in NETWORKS:
-            raise ValueError(f"network must be one of {NETWORKS}, got {network!r}")
-        optimizer, scaler = self.optimizers[network], self._scalers[network]
-        optimizer.zero_grad(set_to_none=True)
+    def update(self, optimizer: str, loss: Tensor) -> None:
+        """Backward ``loss`` and step the optimizer named ``optimizer`` ("generator" or "discriminator" for a GAN),
+        through its gradient scaler under float16."""
+        if optimizer not in self._optimizers:
+            raise ValueError(f"optimizer must be one of {tuple(self._optimizers)}, got {optimizer!r}")
+        scaler = self._scalers[optimizer]
+        self._optimizers[optimizer].zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
-        scaler.step(optimizer)
+        scaler.step(self._optimizers[optimizer])
         scaler.update()
 
     def record(self, **scalars: float | Tensor) -> None:
@@ -183,7 +244,7 @@ class GANTrainer:
                     self._reported = {}
                     for hook in self.hooks:
                         hook.before_step(self)
-                    terms = self.step_function(self)
+                    terms = self.step_function(self.view)
                     self._add_record({**terms, **self._reported})
                     self.step += 1
                     if self.step % self.log_every == 0 or self.step == steps:
@@ -228,6 +289,7 @@ class GANTrainer:
     def sample(self, n: int | None = None, latent: Latent | Tensor | None = None) -> Tensor:
         """Samples from G in eval mode, on the CPU: of ``latent`` (a :class:`Latent`, or a tensor of z for an
         unconditional GAN), or of ``n`` fresh draws from the prior (default: as many as :attr:`fixed_latent`)."""
+        generator = self.generator
         if latent is None:
             latent = self.sample_latent(n if n is not None else len(self.fixed_latent))
         elif n is not None:
@@ -236,8 +298,8 @@ class GANTrainer:
             if self.prior is not None and self.prior.n_classes is not None:
                 raise ValueError("this GAN is conditional: pass latent=Latent(z, labels) with one class index per z")
             latent = Latent(latent)
-        with eval_mode(self.generator):
-            return call_generator(self.generator, latent.to(self.device)).cpu()
+        with eval_mode(generator):
+            return call_generator(generator, latent.to(self.device)).cpu()
 
     # Checkpoints.
 
@@ -250,7 +312,7 @@ class GANTrainer:
             "networks": {name: net.state_dict() for name, net in self.networks.items()},
             "optimizers": {name: optimizer.state_dict() for name, optimizer in self.optimizers.items()},
             "scalers": {name: scaler.state_dict() for name, scaler in self._scalers.items()},
-            "objective": self.objective.state_dict(),
+            "objective": self.objective.state_dict() if self.objective is not None else {},
             "step_function": self.step_function.state_dict() if hasattr(self.step_function, "state_dict") else {},
             "hooks": {key: hook.state_dict() for key, hook in zip(hook_keys(self.hooks), self.hooks)},
             "fixed_latent": None if self.fixed_latent is None else self.fixed_latent.state_dict(),
@@ -277,7 +339,8 @@ class GANTrainer:
         for name, scaler_state in state["scalers"].items():
             if scaler_state:
                 self._scalers[name].load_state_dict(scaler_state)
-        self.objective.load_state_dict(state["objective"])
+        if self.objective is not None:
+            self.objective.load_state_dict(state["objective"])
         if hasattr(self.step_function, "load_state_dict"):
             self.step_function.load_state_dict(state["step_function"])
         if state["fixed_latent"] is not None:
