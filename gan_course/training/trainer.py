@@ -41,6 +41,27 @@ def call_generator(generator: Any, latent: Latent) -> Tensor:
     return generator(latent.z) if latent.labels is None else generator(latent.z, latent.labels)
 
 
+class _ByName:
+    """A GAN's ``trainer.generator`` (or ``discriminator``, ``g_optimizer``, ``d_optimizer``): one entry of the
+    trainer's networks or optimizers, read and written by attribute; a trainer without it says what it has."""
+
+    def __init__(self, table: str, key: str):
+        self.table, self.key = table, key
+
+    def __get__(self, trainer: GANTrainer | None, owner: type | None = None) -> Any:
+        if trainer is None:
+            return self
+        entries = getattr(trainer, self.table)
+        if self.key not in entries:
+            raise AttributeError(f"this trainer has no {self.table[:-1]} named {self.key!r} (it has "
+                                 f"{', '.join(entries)}); a model built with GANTrainer.of_networks reads its own by "
+                                 f"name, e.g. trainer.{self.table}[{next(iter(entries))!r}]")
+        return entries[self.key]
+
+    def __set__(self, trainer: GANTrainer, value: Any) -> None:
+        getattr(trainer, self.table)[self.key] = value
+
+
 class GANTrainer:
     r"""Train ``generator`` and ``discriminator`` with ``objective`` on ``data``, drawing latents from ``prior``.
 
@@ -155,21 +176,10 @@ class GANTrainer:
         """The optimizers by name (``generator`` and ``discriminator`` for a GAN)."""
         return self._optimizers
 
-    def _named(self, table: dict[str, Any], name: str, what: str) -> Any:
-        if name not in table:
-            raise AttributeError(f"this trainer has no {what} named {name!r} (it has {', '.join(table)}); a model "
-                                 f"built with GANTrainer.of_networks reads its own by name, e.g. "
-                                 f"trainer.networks[{next(iter(table))!r}]")
-        return table[name]
-
-    generator = property(lambda self: self._named(self._networks, "generator", "network"),
-                         lambda self, net: self._networks.__setitem__("generator", net), doc="G, for a GAN.")
-    discriminator = property(lambda self: self._named(self._networks, "discriminator", "network"),
-                             lambda self, net: self._networks.__setitem__("discriminator", net), doc="D, for a GAN.")
-    g_optimizer = property(lambda self: self._named(self._optimizers, "generator", "optimizer"),
-                           lambda self, opt: self._optimizers.__setitem__("generator", opt), doc="G's optimizer.")
-    d_optimizer = property(lambda self: self._named(self._optimizers, "discriminator", "optimizer"),
-                           lambda self, opt: self._optimizers.__setitem__("discriminator", opt), doc="D's optimizer.")
+    generator = _ByName("networks", "generator")
+    discriminator = _ByName("networks", "discriminator")
+    g_optimizer = _ByName("optimizers", "generator")
+    d_optimizer = _ByName("optimizers", "discriminator")
 
     # What a step uses.
 
