@@ -1,9 +1,12 @@
-"""The command line: ``python -m gan_course train <model> --dataset <name> --steps N --out DIR`` trains a GAN;
-``python -m gan_course pretrained [<name> [--recreate]]`` lists, checks or re-creates the pretrained models.
+"""The command line: ``python -m gan_course list`` names the recipes the book teaches; ``python -m gan_course train
+<recipe>`` trains one; ``python -m gan_course pretrained [<name> [--recreate]]`` lists, checks or re-creates the
+pretrained models.
 
-It builds the run with the recipes of :mod:`gan_course.recipes` — the same :class:`~gan_course.training.GANTrainer`
-the chapters use — saves a checkpoint as it goes (re-running the same command resumes it), and writes the history and
-a figure of samples.
+``train`` builds the run from the recipe's description (:data:`gan_course.recipes.RECIPES`, the settings the chapters
+and the pretrained cards use) at a run profile (``--profile``, default ``$GAN_COURSE_PROFILE`` or the device's), for
+the profile's length or ``--steps`` (ProGAN: ``--images``, real images shown), saves a checkpoint as it goes
+(re-running the same command resumes it), and writes the history and a figure of samples. The ``mlp`` recipe also
+trains on the toy distributions (``--dataset ring``), in seconds.
 ``--dry-run`` makes two steps on small batches: a smoke test that every piece fits, in a few seconds. It saves and
 reloads a checkpoint in a temporary folder and keeps none, so a later real run in the same folder starts fresh.
 A checkpoint records the command's settings; resuming it with other ones is refused, naming them, unless
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import os
 import sys
 import tempfile
 import time
@@ -30,10 +34,10 @@ import matplotlib.pyplot as plt
 import torch
 
 from gan_course.data import (
+    LabeledImages,
     MNISTFileError,
     MNISTTestSplitWarning,
     SamplerStream,
-    TensorStream,
     gaussian_1d,
     grid,
     load_mnist,
@@ -42,12 +46,11 @@ from gan_course.data import (
 from gan_course.data.figures import plot_samples
 from gan_course.data.toy import SwissRoll
 from gan_course.device import DeviceError, default_device
-from gan_course.losses import Minimax, NonSaturating
 from gan_course.pretrained import CARDS, PretrainedError, pretrained, read_record, recreate, weights_path
-from gan_course.recipes import dcgan_trainer, mlp_trainer
+from gan_course.profiles import PROFILE_ENV, PROFILES, current_profile
+from gan_course.recipes import RECIPES, Recipe, mlp_trainer
 from gan_course.seed import seed_everything
 from gan_course.training import (
-    AlternatingStep,
     Checkpoint,
     CheckpointError,
     CheckpointLocked,
@@ -61,26 +64,24 @@ from gan_course.training.figures import plot_history
 
 
 @dataclass
-class Dataset:
-    """A training stream, the shape of one sample, a reference batch for figures, G's output layer, and the
-    examples themselves for a dataset held in memory (images)."""
+class ToyData:
+    """A toy distribution for the ``mlp`` recipe: its stream of batches, the shape of a sample and real points for the
+    figure."""
 
-    stream: TensorStream | SamplerStream
+    stream: SamplerStream
     shape: tuple[int, ...]
     reference: torch.Tensor
-    output: str
-    examples: torch.Tensor | None = None
 
 
-def _toy(distribution) -> Callable[[int, int], Dataset]:
-    def make(batch_size: int, seed: int) -> Dataset:
+def _toy(distribution) -> Callable[[int, int], ToyData]:
+    def make(batch_size: int, seed: int) -> ToyData:
         reference = distribution.sample(2000, generator=torch.Generator().manual_seed(seed + 1))
-        return Dataset(SamplerStream(distribution, batch_size, seed), (distribution.dim,), reference, "linear")
+        return ToyData(SamplerStream(distribution, batch_size, seed), (distribution.dim,), reference)
 
     return make
 
 
-def _mnist(batch_size: int, seed: int) -> Dataset:
+def _mnist() -> LabeledImages:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MNISTTestSplitWarning)
         data = load_mnist()
@@ -90,65 +91,91 @@ def _mnist(batch_size: int, seed: int) -> Dataset:
                   file=sys.stderr)
         else:
             warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
-    return Dataset(TensorStream(data.images, batch_size, seed), tuple(data.images.shape[1:]), data.images[:64], "tanh",
-                   data.images)
+    return data
 
 
-DATASETS: dict[str, Callable[[int, int], Dataset]] = {
-    "mnist": _mnist,
+TOY_DATASETS: dict[str, Callable[[int, int], ToyData]] = {
     "gaussian": _toy(gaussian_1d(mean=4.0, std=0.5)),
     "ring": _toy(ring()),
     "grid": _toy(grid()),
     "swissroll": _toy(SwissRoll()),
 }
-OBJECTIVES = {"minimax": Minimax, "nonsaturating": NonSaturating}
-MODELS = ("dcgan", "mlp")
-IMAGE_DATASETS = ("mnist",)
+DATASETS = ("mnist", *TOY_DATASETS)
+TOY_RECIPE = "mlp"  # the recipe whose networks also take points of one or two coordinates
+DRY_RUN = dict(profile="fast", steps=2, batch_size=8)
 # the options a run is made of: a checkpoint records them, and resuming with other values is refused
-SETTINGS = ("model", "dataset", "batch_size", "latent_dim", "lr", "d_steps", "g_loss", "seed")
+SETTINGS = ("recipe", "dataset", "profile", "batch_size", "lr", "seed")
 # the errors that mean bad input rather than a bug: reported in one line, without a traceback
 INPUT_ERRORS = (OSError, MNISTFileError, CheckpointError, PretrainedError, DeviceError, TrainingDiverged)
 
 
 def settings(args: argparse.Namespace) -> dict[str, str | int | float]:
-    """The run's settings as the command line spells them (``--latent-dim``, or ``model`` for the positional)."""
-    return {name if name == "model" else "--" + name.replace("_", "-"): getattr(args, name) for name in SETTINGS}
+    """The run's settings as the command line spells them (``--batch-size``, or ``recipe`` for the positional); a
+    setting the recipe does not have (ProGAN's batch size) is left out."""
+    return {name if name == "recipe" else "--" + name.replace("_", "-"): getattr(args, name) for name in SETTINGS
+            if getattr(args, name) is not None}
 
 
-def build_trainer(args: argparse.Namespace, data: Dataset, device: torch.device) -> GANTrainer:
-    """The run the arguments describe, from :mod:`gan_course.recipes`: Adam(``--lr``, (0.5, 0.999)), the chosen
-    generator loss, ``--d-steps`` D updates per G update, a checkpoint in ``--out`` that records :func:`settings`, and
-    a progress bar (neither in a dry run)."""
+def build_trainer(args: argparse.Namespace, data: LabeledImages | ToyData, device: torch.device) -> GANTrainer:
+    """The run the arguments describe: the recipe at ``--profile`` with ``--lr``, ``--batch-size`` and ``--seed``, a
+    checkpoint in ``--out`` that records :func:`settings`, and a progress bar (neither in a dry run)."""
+    recipe = RECIPES[args.recipe]
     checkpoint = Checkpoint(args.out / "checkpoint.pt", every=args.checkpoint_every, settings=settings(args),
                             resume=not args.start_over)
     hooks = [] if args.dry_run else [checkpoint, ProgressBar()]
-    options = dict(objective=OBJECTIVES[args.g_loss](), step=AlternatingStep(args.d_steps), hooks=hooks,
-                   device=device)
-    if args.model == "dcgan":
-        return dcgan_trainer(data.examples, args.latent_dim, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                             **options)
-    return mlp_trainer(data.stream, data.shape, args.latent_dim, output=data.output, lr=args.lr, **options)
+    run = recipe.settings_for(args.profile)
+    if isinstance(data, ToyData):
+        return mlp_trainer(data.stream, data.shape, run["latent_dim"], output="linear", lr=args.lr,
+                           betas=run["betas"], device=device, hooks=hooks)
+    changes = dict(lr=args.lr, seed=args.seed)
+    if "batch_size" in run:
+        changes["batch_size"] = args.batch_size
+    return recipe.trainer(data, args.profile, device, hooks=hooks, **changes)
+
+
+def steps_of(args: argparse.Namespace) -> int:
+    """How many steps the run makes in all: ``--steps``, ``--images`` through ProGAN's schedule, or the profile's."""
+    recipe = RECIPES[args.recipe]
+    if args.steps is not None:
+        return args.steps
+    if args.images is not None:
+        return recipe.schedule(args.profile).iterations(args.images / 1000)
+    return recipe.iterations(args.profile)
+
+
+def list_recipes() -> None:
+    """``list``: each recipe with its chapter, its paper and the length of its ``cpu`` run."""
+    print(f"{'recipe':8s} {'chapter':19s} {'cpu run':>13s}  paper: what")
+    for name, recipe in RECIPES.items():
+        run = recipe.settings_for("cpu")
+        length = f"{run['steps']:,d} steps" if "steps" in run else f"{run['kimg'] * 1000:,.0f} images"
+        print(f"{name:8s} {recipe.chapter:19s} {length:>13s}  {recipe.paper}: {recipe.summary}")
+    print("Train one with `python -m gan_course train <recipe>` (--profile fast for a short run; --help for more).")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m gan_course", description=__doc__.split("\n\n")[0].replace("``", "'"))
     commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train a GAN (the device is chosen by gan_course.device; "
+    commands.add_parser("list", help="the recipes the book teaches, with their chapters and papers")
+    train = commands.add_parser("train", help="train a recipe (the device is chosen by gan_course.device; "
                                 "set GAN_COURSE_DEVICE to force one)")
-    train.add_argument("model", choices=MODELS)
-    train.add_argument("--dataset", choices=sorted(DATASETS), required=True)
-    train.add_argument("--steps", type=int, default=5000, help="generator updates in all (default 5000)")
-    train.add_argument("--out", type=Path, help="output folder (default runs/<model>-<dataset>)")
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--latent-dim", type=int, default=100)
-    train.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate of both nets (betas 0.5, 0.999)")
-    train.add_argument("--d-steps", type=int, default=1, help="discriminator updates per generator update (k)")
-    train.add_argument("--g-loss", choices=sorted(OBJECTIVES), default="nonsaturating")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("recipe", choices=list(RECIPES), help="a recipe, as `python -m gan_course list` names it")
+    train.add_argument("--profile", choices=PROFILES, help=f"run sizes (default ${PROFILE_ENV}, else gpu on CUDA "
+                       "and cpu otherwise)")
+    train.add_argument("--steps", type=int, help="generator updates in all (default: the profile's)")
+    train.add_argument("--images", type=int, help="progan only: real images shown in all (default: the profile's)")
+    train.add_argument("--dataset", choices=DATASETS, default="mnist",
+                       help=f"mnist, or for the {TOY_RECIPE} recipe a toy distribution")
+    train.add_argument("--out", type=Path, help="output folder (default runs/<recipe>-<dataset>)")
+    train.add_argument("--batch-size", type=int, help="default: the recipe's (progan's follows its schedule)")
+    train.add_argument("--lr", type=float, help="learning rate of both networks (default: the recipe's)")
+    train.add_argument("--seed", type=int, help="seeds the weights, the latents and the data order (default: the "
+                       "recipe's)")
     train.add_argument("--checkpoint-every", type=int, default=1000)
     train.add_argument("--start-over", action="store_true",
                        help="do not resume the checkpoint in --out: train from step 0 and replace it")
-    train.add_argument("--dry-run", action="store_true", help="two steps on batches of 8: a quick smoke test")
+    train.add_argument("--dry-run", action="store_true", help="two steps of the fast profile on batches of 8: a "
+                       "quick smoke test")
     pretrained = commands.add_parser("pretrained", help="list the pretrained models, check one, or re-create it")
     pretrained.add_argument("name", nargs="?", choices=list(CARDS), help="a model: show its card and check its file")
     pretrained.add_argument("--recreate", action="store_true", help="train it again with its recipe (minutes on a "
@@ -159,12 +186,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.command == "train":
         _check_training(parser, args)
-    elif (args.out or args.dry_run) and not args.recreate:
-        parser.error("--out and --dry-run go with --recreate")
-    elif args.recreate and args.name is None:
-        parser.error("--recreate needs the name of a model: one of " + ", ".join(CARDS))
-    elif args.out is not None:
-        _check_folder(parser, args.out, "the checkpoint and its record")
+    elif args.command == "pretrained":
+        if (args.out or args.dry_run) and not args.recreate:
+            parser.error("--out and --dry-run go with --recreate")
+        elif args.recreate and args.name is None:
+            parser.error("--recreate needs the name of a model: one of " + ", ".join(CARDS))
+        elif args.out is not None:
+            _check_folder(parser, args.out, "the checkpoint and its record")
     return args
 
 
@@ -178,18 +206,41 @@ def _check_folder(parser: argparse.ArgumentParser, path: Path, what: str) -> Non
 
 
 def _check_training(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    for name in ("steps", "batch_size", "latent_dim", "d_steps", "checkpoint_every"):
-        if getattr(args, name) < 1:
+    recipe = RECIPES[args.recipe]
+    if args.profile is None and os.environ.get(PROFILE_ENV):
+        try:
+            args.profile = current_profile()
+        except ValueError as error:
+            parser.error(f"{error} (or give --profile)")
+    for name in ("steps", "images", "batch_size", "checkpoint_every"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}")
-    if args.model == "dcgan" and args.dataset not in IMAGE_DATASETS:
-        parser.error(f"the dcgan model needs images: use --dataset {' or '.join(IMAGE_DATASETS)} (or the mlp model "
-                     f"for {args.dataset})")
-    if not (math.isfinite(args.lr) and args.lr > 0):
+    names = recipe.settings_for(args.profile or "cpu")  # every profile has the same names
+    if args.images is not None and ("kimg" not in names or args.steps is not None):
+        parser.error(f"--images counts the real images of ProGAN's schedule (the progan recipe), without --steps; "
+                     f"the {args.recipe} recipe counts --steps")
+    if args.batch_size is not None and "batch_size" not in names:
+        parser.error(f"the {args.recipe} recipe takes its batch sizes from its schedule; leave out --batch-size")
+    if args.dataset != "mnist" and args.recipe != TOY_RECIPE:
+        parser.error(f"the {args.recipe} recipe trains on MNIST: leave out --dataset (the toy distributions go with "
+                     f"the {TOY_RECIPE} recipe)")
+    if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
         parser.error(f"--lr must be a positive finite number, got {args.lr}")
     if args.dry_run:
-        args.steps, args.batch_size = 2, 8
-    args.out = args.out or Path("runs") / f"{args.model}-{args.dataset}"
+        args.profile, args.steps = DRY_RUN["profile"], DRY_RUN["steps"]
+        args.batch_size = DRY_RUN["batch_size"] if "batch_size" in names else None
+    args.out = args.out or Path("runs") / f"{args.recipe}-{args.dataset}"
     _check_folder(parser, args.out, "the run's checkpoint, history and figures")
+
+
+def resolve_defaults(args: argparse.Namespace) -> None:
+    """Fill in what the command left to the recipe: the profile (by device, which may raise a
+    :class:`~gan_course.device.DeviceError`), and the profile's learning rate, seed and batch size."""
+    args.profile = args.profile or current_profile()
+    run = RECIPES[args.recipe].settings_for(args.profile)
+    args.lr = run["lr"] if args.lr is None else args.lr
+    args.seed = run["seed"] if args.seed is None else args.seed
+    args.batch_size = run.get("batch_size") if args.batch_size is None else args.batch_size
 
 
 def _write_history(history: History, path: Path) -> None:
@@ -199,7 +250,7 @@ def _write_history(history: History, path: Path) -> None:
         writer.writerows(zip(history.step, *(history[name] for name in history.names)))
 
 
-def _check_checkpoint_round_trip(args: argparse.Namespace, data: Dataset, device: torch.device,
+def _check_checkpoint_round_trip(args: argparse.Namespace, data: LabeledImages | ToyData, device: torch.device,
                                  trainer: GANTrainer) -> None:
     """Save the dry run's checkpoint in a temporary folder and load it into a new run: the checkpoint works, and
     nothing is left in ``--out`` that a real run would resume from."""
@@ -225,10 +276,10 @@ def _check_writable(folder: Path) -> None:
                       f"to") from None
 
 
-def _fit(args: argparse.Namespace, trainer: GANTrainer) -> History:
-    """``trainer.fit(args.steps)``; a diverged run's message says which checkpoint is kept and what to change."""
+def _fit(args: argparse.Namespace, trainer: GANTrainer, steps: int) -> History:
+    """``trainer.fit(steps)``; a diverged run's message says which checkpoint is kept and what to change."""
     try:
-        return trainer.fit(args.steps)
+        return trainer.fit(steps)
     except TrainingDiverged as error:
         checkpoint = next((hook for hook in trainer.hooks if isinstance(hook, Checkpoint)), None)
         kept = (f"The last good checkpoint, {checkpoint.path} (step {checkpoint.saved_step}), is kept"
@@ -241,25 +292,26 @@ def train(args: argparse.Namespace) -> History:
     """Train as the arguments say; write checkpoint.pt (not in a dry run), history.csv, history.png and samples.png
     into ``args.out``."""
     _check_writable(args.out)
+    resolve_defaults(args)
     seed_everything(args.seed)
     device = default_device()
-    data = DATASETS[args.dataset](args.batch_size, args.seed)
+    data = TOY_DATASETS[args.dataset](args.batch_size, args.seed) if args.dataset in TOY_DATASETS else _mnist()
     trainer = build_trainer(args, data, device)
-    print(f"Training {args.model} on {args.dataset} on {device} to step {args.steps}; writing to {args.out}")
-    history = _fit(args, trainer)
+    steps = steps_of(args)
+    print(f"Training the {args.recipe} recipe ({args.profile} profile) on {args.dataset} on {device} to step {steps}; "
+          f"writing to {args.out}")
+    history = _fit(args, trainer, steps)
     if args.dry_run:
         _check_checkpoint_round_trip(args, data, device, trainer)
     _write_history(history, args.out / "history.csv")
     plot_history(history, smooth=max(1, len(history) // 50)).savefig(args.out / "history.png", dpi=100)
-    images = len(data.shape) == 3
-    samples = trainer.sample(64 if images else len(data.reference))
-    ax = plot_samples(samples, real=None if images else data.reference, title=f"step {trainer.step}")
+    toy = isinstance(data, ToyData)
+    samples = trainer.sample(len(data.reference) if toy else 64)
+    ax = plot_samples(samples, real=data.reference if toy else None, title=f"step {trainer.step}")
     ax.figure.savefig(args.out / "samples.png", dpi=100)
     plt.close("all")
-    print(
-        f"step {trainer.step}: D loss {history['d_loss'][-1]:.4f}, G loss {history['g_loss'][-1]:.4f}, "
-        f"mean D(x) {history['d_real'][-1]:.3f}, mean D(G(z)) {history['d_fake'][-1]:.3f}"
-    )
+    print(f"step {trainer.step}: " + ", ".join(f"{name} {history[name][-1]:.4f}" for name in history.names
+                                               if name in ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein")))
     return history
 
 
@@ -298,7 +350,8 @@ def show_pretrained(args: argparse.Namespace) -> None:
         return
     loaded = pretrained(args.name, device="cpu")
     record = loaded.record
-    print(f"{model.name}: {model.summary}\n  chapter: {model.chapter}\n  recipe: {model.recipe}\n  settings: "
+    print(f"{model.name}: {model.summary}\n  chapter: {model.chapter}\n  recipe: {model.recipe.name} "
+          f"({model.recipe.paper}) at the {model.profile} profile\n  settings: "
           + ", ".join(f"{key}={value}" for key, value in model.settings.items()))
     print(f"  trained on {record['data']} with torch {record['torch']}")
     scores = f"FCD {record['fcd']:.2f} (stated bound {record['fcd_bound']:.1f}), classes {record['classes']}/10"
@@ -314,6 +367,8 @@ def main(argv: Sequence[str] | None = None) -> History | None:
     stderr, like argparse's own errors; anything else is a bug and keeps its traceback."""
     args = parse_args(argv)
     try:
+        if args.command == "list":
+            return list_recipes()
         if args.command == "pretrained":
             return show_pretrained(args)
         return train(args)

@@ -10,7 +10,7 @@ import sys
 import pytest
 import torch
 
-from gan_course.cli import DATASETS, build_trainer, main, parse_args
+from gan_course.cli import _mnist, build_trainer, main, parse_args, resolve_defaults
 from gan_course.data import load_mnist_split
 from conftest import ROOT
 
@@ -24,11 +24,11 @@ def test_dry_run_on_mnist_as_a_user_types_it(tmp_path, mnist_test_split):
     out = tmp_path / "run"
     env = {**os.environ, "GAN_COURSE_DATA": str(mnist_test_split)}
     result = subprocess.run(
-        [sys.executable, "-m", "gan_course", "train", "mlp", "--dataset", "mnist", "--dry-run", "--out", str(out)],
+        [sys.executable, "-m", "gan_course", "train", "mlp", "--dry-run", "--out", str(out)],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "Training mlp on mnist" in result.stdout and "step 2:" in result.stdout
+    assert "Training the mlp recipe (fast profile) on mnist" in result.stdout and "step 2:" in result.stdout
     assert "TEST split" in result.stderr and f"Looked in {mnist_test_split / 'MNIST' / 'raw'}: " in result.stderr
     assert "a checkpoint of step 2 saves and loads" in result.stdout
     assert {p.name for p in out.iterdir()} == {"history.csv", "history.png", "samples.png"}  # nothing to resume from
@@ -61,7 +61,10 @@ def test_rerunning_a_command_resumes_its_checkpoint(tmp_path, capsys):
         (["train", "mlp", "--dataset", "ring", "--lr", "-1"], "--lr must be a positive finite number"),
         (["train", "mlp", "--dataset", "cifar"], "invalid choice: 'cifar'"),
         (["train", "vae", "--dataset", "ring"], "invalid choice: 'vae'"),
-        (["train", "dcgan", "--dataset", "ring"], "the dcgan model needs images: use --dataset mnist"),
+        (["train", "dcgan", "--dataset", "ring"], "the dcgan recipe trains on MNIST: leave out --dataset (the toy "
+                                                  "distributions go with the mlp recipe)"),
+        (["train", "dcgan", "--images", "1000"], "--images counts the real images of ProGAN's schedule"),
+        (["train", "progan", "--batch-size", "8"], "the progan recipe takes its batch sizes from its schedule"),
     ],
 )
 def test_bad_arguments_are_explained(arguments, message, capsys):
@@ -72,18 +75,19 @@ def test_bad_arguments_are_explained(arguments, message, capsys):
 
 def test_dcgan_dry_run_on_mnist(tmp_path, mnist_test_split, monkeypatch, capsys):
     monkeypatch.setenv("GAN_COURSE_DATA", str(mnist_test_split))
-    history = main(["train", "dcgan", "--dataset", "mnist", "--dry-run", "--out", str(tmp_path)])
+    history = main(["train", "dcgan", "--dry-run", "--out", str(tmp_path)])
     assert "warning: MNIST's training split is not in the data folder" in capsys.readouterr().err
     assert history.step == [1, 2] and not (tmp_path / "checkpoint.pt").exists()
-    args = parse_args(["train", "dcgan", "--dataset", "mnist", "--dry-run", "--out", str(tmp_path)])
-    generator = build_trainer(args, DATASETS["mnist"](args.batch_size, args.seed), torch.device("cpu")).generator
-    assert generator.net[0].weight.shape == (100, 128, 7, 7)  # DCGAN for 28x28 digits: 7x7 base map
+    args = parse_args(["train", "dcgan", "--dry-run", "--out", str(tmp_path)])
+    resolve_defaults(args)
+    generator = build_trainer(args, _mnist(), torch.device("cpu")).generator
+    assert generator.net[0].weight.shape == (100, 64, 7, 7)  # the fast profile's width 32 for 28x28 digits: 7x7 base
 
 
 def test_help_reads_as_plain_text_in_a_terminal():
     result = subprocess.run([sys.executable, "-m", "gan_course", "--help"], capture_output=True, text=True, cwd=ROOT,
                             timeout=120)
-    assert result.returncode == 0 and "python -m gan_course train <model>" in result.stdout
+    assert result.returncode == 0 and "'python -m gan_course train <recipe>'" in " ".join(result.stdout.split())
     assert "``" not in result.stdout and ":class:" not in result.stdout and ":mod:" not in result.stdout
 
 
@@ -132,7 +136,7 @@ def test_bad_mnist_data_exits_with_a_message_naming_the_file(damage, message, tm
     monkeypatch.setattr(mnist, "_failed_downloads", {root: "the download failed: offline (test)"})
     monkeypatch.setenv("GAN_COURSE_DATA", str(root))
     with pytest.raises(SystemExit) as exit_:
-        main(["train", "mlp", "--dataset", "mnist", "--dry-run", "--out", str(tmp_path / "run")])
+        main(["train", "mlp", "--dry-run", "--out", str(tmp_path / "run")])
     assert exit_.value.code.startswith("python -m gan_course: error: ") and message in exit_.value.code
     assert str(root / "MNIST" / "raw") in exit_.value.code
 
@@ -166,22 +170,70 @@ def test_an_output_path_that_is_a_file_is_refused(inside, tmp_path, capsys):
 
 def test_resuming_with_other_settings_names_them_and_keeps_the_checkpoint(tmp_path, capsys):
     arguments = ["train", "mlp", "--dataset", "ring", "--steps", "2", "--batch-size", "16", "--out", str(tmp_path)]
-    main(arguments + ["--latent-dim", "8"])
+    main(arguments + ["--seed", "8"])
     saved = (tmp_path / "checkpoint.pt").read_bytes()
     with pytest.raises(SystemExit) as exit_:
-        main(arguments + ["--latent-dim", "4", "--lr", "0.001"])
+        main(arguments + ["--seed", "4", "--lr", "0.001"])
     message = exit_.value.code
-    assert "--latent-dim is 8 there and 4 in this run" in message and "--lr is 0.0002 there and 0.001" in message
+    assert "--seed is 8 there and 4 in this run" in message and "--lr is 0.0002 there and 0.001" in message
     assert "--batch-size" not in message and message.endswith("To start over, add --start-over.")
     assert (tmp_path / "checkpoint.pt").read_bytes() == saved
-    main(arguments[:4] + ["--steps", "3"] + arguments[6:] + ["--latent-dim", "8"])  # more steps: a resume, not a change
+    main(arguments[:4] + ["--steps", "3"] + arguments[6:] + ["--seed", "8"])  # more steps: a resume, not a change
     assert "Resumed from" in capsys.readouterr().out
 
 
 def test_resuming_with_another_model_is_refused(tmp_path, mnist_test_split, monkeypatch):
     monkeypatch.setenv("GAN_COURSE_DATA", str(mnist_test_split))
-    arguments = ["--dataset", "mnist", "--steps", "1", "--batch-size", "8", "--out", str(tmp_path)]
+    arguments = ["--profile", "fast", "--steps", "1", "--batch-size", "8", "--out", str(tmp_path)]
     main(["train", "mlp", *arguments])
     with pytest.raises(SystemExit) as exit_:
         main(["train", "dcgan", *arguments])
-    assert "model is 'mlp' there and 'dcgan' in this run" in exit_.value.code
+    assert "recipe is 'mlp' there and 'dcgan' in this run" in exit_.value.code
+
+
+def test_list_names_every_recipe_with_its_chapter_and_paper(capsys):
+    from gan_course.recipes import RECIPES
+
+    main(["list"])
+    rows = capsys.readouterr().out.splitlines()
+    for name, recipe in RECIPES.items():
+        row = next(line for line in rows if line.split()[0] == name)
+        assert recipe.chapter in row and recipe.paper in row and (ROOT / "book" / f"{recipe.chapter}.ipynb").is_file()
+
+
+@pytest.mark.parametrize("name", ["mlp", "dcgan", "lsgan", "wgan", "wgan-gp", "cgan", "progan"])
+def test_every_recipe_the_book_teaches_trains_from_the_command_line(name, tmp_path, mnist_test_split, monkeypatch,
+                                                                    capsys):
+    from gan_course.recipes import RECIPES
+
+    monkeypatch.setenv("GAN_COURSE_DATA", str(mnist_test_split))
+    arguments = ["train", name, "--profile", "fast", "--steps", "3", "--out", str(tmp_path)]
+    history = main(arguments)
+    output = capsys.readouterr().out
+    assert f"Training the {name} recipe (fast profile) on mnist" in output and history.step == [1, 2, 3]
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == 3
+    assert {"history.csv", "history.png", "samples.png"} <= {p.name for p in tmp_path.iterdir()}
+    # the run is the recipe's: the same networks as RECIPES[name] builds at that profile
+    built = RECIPES[name].trainer(_mnist(), "fast", torch.device("cpu"))
+    saved = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["networks"]["generator"]
+    shapes = lambda state: {key: value.shape for key, value in state.items() if torch.is_tensor(value)}
+    assert shapes(saved) == shapes(built.generator.state_dict())
+    main(arguments[:4] + ["--steps", "4"] + arguments[6:])  # and it resumes
+    assert "at step 3: 1 step to go to step 4." in capsys.readouterr().out
+
+
+def test_progan_counts_real_images(tmp_path, mnist_test_split, monkeypatch, capsys):
+    from gan_course.recipes import RECIPES
+
+    monkeypatch.setenv("GAN_COURSE_DATA", str(mnist_test_split))
+    history = main(["train", "progan", "--profile", "fast", "--images", "100", "--out", str(tmp_path)])
+    schedule = RECIPES["progan"].schedule("fast")
+    assert history.step[-1] == schedule.iterations(0.1) and history["images_shown"][-1] < 100
+
+
+def test_an_unknown_profile_in_the_environment_is_refused(monkeypatch, capsys):
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "laptop")
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "mlp", "--dataset", "ring", "--steps", "2"])
+    assert exit_.value.code == 2
+    assert "GAN_COURSE_PROFILE='laptop' is not a run profile; use one of fast, cpu, gpu" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from gan_course.metrics.classes import ClassHistogram
 from gan_course.metrics.protocol import MNISTScore
 from gan_course.models import PixelNorm
 from gan_course.training import TrainingDiverged
-from gan_course.training import progressive_ablation
+from gan_course.experiments.architectures import progressive_ablation
 from gan_course.recipes import progan_trainer
 from gan_course.experiments.architectures.progressive_ablation import (
     AblationRun,

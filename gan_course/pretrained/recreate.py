@@ -43,7 +43,7 @@ def recreate(name: str, folder: str | Path | None = None, device: torch.device |
     device = device or default_device()
     data = load_mnist_role("gan")
     seed_everything(model.settings["seed"])
-    generator, discriminator = model.train(data.images, data.labels, device, dry_run, progress)
+    generator, discriminator = model.train(data, device, dry_run, progress)
     evaluation = MNISTEvaluation(device=device)
     trained = score(model, generator, evaluation)
     shipped_generator, _ = load_networks(model, checkpoint_bytes(generator, discriminator), device)

@@ -146,8 +146,7 @@ def load_networks(model: ModelCard, content: bytes, device: torch.device) -> tup
     They are built on the meta device and the weights assigned, so loading draws no random number (a chapter that
     loads a model after ``seed_everything`` runs as it would without it)."""
     state = torch.load(io.BytesIO(content), map_location="cpu", weights_only=True)
-    with torch.device("meta"):
-        networks = model.build()
+    networks = model.build()
     for network, key in zip(networks, ("generator", "discriminator")):
         weights = {name: value.float() if torch.is_tensor(value) and value.is_floating_point() else value
                    for name, value in state[key].items()}

@@ -1,8 +1,8 @@
-"""The training recipes: models, optimizers and settings as each paper (or chapter) prescribes them, in one call.
+"""The recipes' builders: models, optimizers and settings as each paper (or chapter) prescribes them, in one call.
 
-A recipe returns a :class:`~gan_course.training.GANTrainer`; chapters, the command line and the benchmark build
-their runs from it, so an ablation changes exactly one argument. Further keyword arguments go to the trainer
-(``step``, ``hooks``, ``n_fixed``, ``acceleration``...). Build a recipe right after
+A builder returns a :class:`~gan_course.training.GANTrainer`; the :class:`~gan_course.recipes.Recipe` descriptions
+call them with each run's settings, and a chapter's ablation changes exactly one argument. Further keyword arguments
+go to the trainer (``step``, ``hooks``, ``n_fixed``, ``acceleration``...). Build a run right after
 :func:`~gan_course.seed.seed_everything` for a reproducible run.
 """
 
@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from gan_course.data import TensorStream
 from gan_course.device import default_device
 from gan_course.latent import Labelled, Normal, Prior
-from gan_course.losses import WGANGP, NonSaturating, Objective
+from gan_course.losses import LSGAN, WGAN, WGANGP, NonSaturating, Objective
 from gan_course.models import (
     ConditionalMLPDiscriminator,
     ConditionalMLPGenerator,
@@ -94,6 +94,31 @@ def mlp_trainer(
                          prior or Normal(latent_dim), **trainer_options)
 
 
+def mnist_mlp_trainer(
+    images: Tensor,
+    latent_dim: int = 100,
+    batch_size: int = 64,
+    lr: float = 2e-4,
+    betas: tuple[float, float] = (0.5, 0.999),
+    seed: int = 0,
+    objective: Objective | None = None,
+    device: torch.device | None = None,
+    **trainer_options: Any,
+) -> GANTrainer:
+    """:func:`mlp_trainer` on a batch of images held in memory, ``images`` (N, C, H, W) in [-1, 1]: a tanh G, the data
+    order seeded with ``seed`` (the first chapter's MNIST run; with ``objective=LSGAN(0, 1, 1)`` the LSGAN chapter's)."""
+    check_range(images, " for the tanh generator")
+    return mlp_trainer(TensorStream(images, batch_size, seed), tuple(images.shape[1:]), latent_dim, "tanh", lr, betas,
+                       objective, device=device, **trainer_options)
+
+
+def lsgan_trainer(images: Tensor, coding: tuple[float, float, float] = (0.0, 1.0, 1.0), latent_dim: int = 64,
+                  **options: Any) -> GANTrainer:
+    """The LSGAN chapter's MNIST run: :func:`mnist_mlp_trainer` with the least-squares objective of Mao et al. (2017,
+    Eq. 2) and its ``coding`` $(a, b, c)$ (default the 0-1 coding used in practice)."""
+    return mnist_mlp_trainer(images, latent_dim, objective=LSGAN(*coding), **options)
+
+
 def dcgan_trainer(
     images: Tensor,
     latent_dim: int = 100,
@@ -124,6 +149,32 @@ def dcgan_trainer(
     discriminator = DCGANDiscriminator(size, channels, width).to(device)
     return _adam_trainer(generator, discriminator, lr, (beta1, 0.999), TensorStream(images, batch_size, seed),
                          objective or NonSaturating(), prior or Normal(latent_dim), **trainer_options)
+
+
+def wgan_trainer(
+    images: Tensor,
+    latent_dim: int = 64,
+    width: int = 16,
+    batch_size: int = 64,
+    lr: float = 5e-5,
+    clip: float = 0.01,
+    n_critic: int = 5,
+    seed: int = 0,
+    device: torch.device | None = None,
+    **trainer_options: Any,
+) -> GANTrainer:
+    r"""The Wasserstein GAN with weight clipping as Arjovsky, Chintala & Bottou (2017, Algorithm 1) train it: RMSprop
+    with learning rate $\alpha = 5 \cdot 10^{-5}$, $n_\text{critic} = 5$ critic updates per generator update, each
+    followed by clipping the critic's weights into $[-c, c]$, $c = 0.01$, batches of $m = 64$; on the WGAN chapter's
+    DCGAN networks (the critic with batch norm, as the paper's DCGAN critic has it), $z \sim N(0, I)$. The data
+    order is seeded with ``seed``."""
+    channels, size = _square_images(images)
+    device = device or default_device()
+    generator = DCGANGenerator(latent_dim, size, channels, width).to(device)
+    critic = DCGANDiscriminator(size, channels, width).to(device)
+    return GANTrainer(generator, critic, torch.optim.RMSprop(generator.parameters(), lr=lr),
+                      torch.optim.RMSprop(critic.parameters(), lr=lr), TensorStream(images, batch_size, seed),
+                      WGAN(clip=clip, n_critic=n_critic), Normal(latent_dim), **trainer_options)
 
 
 def wgan_gp_trainer(
@@ -188,7 +239,7 @@ def progan_trainer(
     equalized_lr: bool = True,
     pixel_norm: bool = True,
     mbstd_group_size: int = 4,
-    ema_beta: float = 0.999,
+    ema_beta: float | None = 0.999,
     lr: float = 1e-3,
     seed: int = 0,
     device: torch.device | None = None,
@@ -201,7 +252,8 @@ def progan_trainer(
     $\beta = (0, 0.99)$, $\epsilon = 10^{-8}$) for both networks with its state reset when the resolution changes,
     the ``schedule`` by real images shown (:class:`~gan_course.training.ProgressiveSchedule`), the faded reals, and an
     exponential moving average of G with decay ``ema_beta`` (a :class:`~gan_course.training.GeneratorEMA` hook;
-    :func:`~gan_course.training.ema_of` finds it, and its ``generator`` is the one to sample and score).
+    :func:`~gan_course.training.ema_of` finds it, and its ``generator`` is the one to sample and score; ``None``
+    adds none).
 
     ``images`` (N, C, S, S) in [-1, 1] with S the schedule's image size (pad MNIST with
     :func:`~gan_course.data.pad_images`); the data order is seeded with ``seed``. ``fmap_base`` and ``fmap_max`` set
@@ -233,6 +285,6 @@ def progan_trainer(
         WGANGP(lam=10.0, drift=0.001),
         Normal(generator.latent_dim),
         step=AlternatingStep(d_steps=1),
-        hooks=[GeneratorEMA(ema_beta), ProgressiveGrowing(schedule), *hooks],
+        hooks=[*([] if ema_beta is None else [GeneratorEMA(ema_beta)]), ProgressiveGrowing(schedule), *hooks],
         **trainer_options,
     )
