@@ -5,10 +5,9 @@
     python benchmarks/dcgan_throughput.py --loop reference      # pytorch/examples' dcgan/main.py step, for comparison
     python benchmarks/dcgan_throughput.py --loop reference --fake-data-loader   # ... with its FakeData DataLoader too
 
-``--loop course`` times the course's loop, :meth:`gan_course.training.GANTrainer.fit` on the run that
-:func:`gan_course.recipes.dcgan_trainer` builds (with hooks, history and divergence guard as every chapter has them).
-``--loop
-reference`` times the training step of pytorch/examples' ``dcgan/main.py`` (BSD-3-Clause), transcribed below: the
+``--loop course`` times the course's loop, :meth:`gan_course.training.GANTrainer.fit` on the run that the ``dcgan``
+recipe builds at its ``gpu`` sizes (``RECIPES["dcgan"]``, the settings the DCGAN chapter, its pretrained card and the
+command line use; with hooks, history and divergence guard as every chapter has them). ``--loop reference`` times the training step of pytorch/examples' ``dcgan/main.py`` (BSD-3-Clause), transcribed below: the
 same architecture and Adam(2e-4, β1 = 0.5), a sigmoid D with ``BCELoss``, the D-step fakes reused for the G step, and
 its per-iteration ``.item()`` calls and log line (written to a null device here). Its ``--dataset fake`` reads
 torchvision's ``FakeData`` (PIL images, resized and normalised by two loader workers); ``--fake-data-loader`` adds
@@ -30,11 +29,15 @@ import torch
 from torch import Tensor, nn
 
 from gan_course import default_device, seed_everything
+from gan_course.data import LabeledImages
 from gan_course.models import DCGANDiscriminator, DCGANGenerator
-from gan_course.recipes import dcgan_trainer
+from gan_course.recipes import RECIPES
 from gan_course.training import Acceleration
 
-IMAGE_SIZE, CHANNELS, LATENT, WIDTH, LR, BETAS = 64, 3, 100, 64, 2e-4, (0.5, 0.999)
+RECIPE, PROFILE = RECIPES["dcgan"], "gpu"  # pytorch/examples' sizes: ngf = ndf = 64, nz = 100
+SETTINGS = RECIPE.settings_for(PROFILE)
+IMAGE_SIZE, CHANNELS, LATENT, WIDTH = 64, 3, SETTINGS["latent_dim"], SETTINGS["width"]
+LR, BETAS = SETTINGS["lr"], (SETTINGS["beta1"], 0.999)
 
 
 def synchronize(device: torch.device) -> None:
@@ -70,9 +73,9 @@ def fake_data_loader(batch_size: int, device: torch.device) -> Iterator[Tensor]:
 def course_loop(args: argparse.Namespace, device: torch.device) -> Callable[[int], None]:
     """``train(n)``: n more iterations of the course's loop on the DCGAN recipe (Radford et al.'s settings)."""
     images = torch.rand(args.batch_size, CHANNELS, IMAGE_SIZE, IMAGE_SIZE, device=device) * 2 - 1
-    trainer = dcgan_trainer(
-        images, latent_dim=LATENT, width=WIDTH, batch_size=args.batch_size, lr=LR, beta1=BETAS[0], device=device,
-        n_fixed=1, log_every=10**9,
+    synthetic = LabeledImages(images, torch.zeros(len(images), dtype=torch.long), "synthetic", None)
+    trainer = RECIPE.trainer(
+        synthetic, PROFILE, device, batch_size=args.batch_size, n_fixed=1, log_every=10**9,
         acceleration=Acceleration(channels_last=args.channels_last, amp=args.amp, compile=args.compile),
     )
     if args.fake_data_loader:

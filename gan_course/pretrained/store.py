@@ -22,9 +22,11 @@ import torch
 from torch import Tensor, nn
 
 from gan_course.device import default_device
+from gan_course.data import Cropped
 from gan_course.eval_mode import eval_mode
 from gan_course.latent import Latent, Prior
 from gan_course.pretrained.cards import ModelCard, card
+from gan_course.training.trainer import call_generator
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 
@@ -59,12 +61,9 @@ class PretrainedGAN:
                 raise ValueError(f"labels must hold one class per sample, shape ({n},), got {tuple(labels.shape)}")
             latent = Latent(latent.z, labels)
         device = next(self.generator.parameters()).device
-        latent = latent.to(device)
+        source = Cropped(self.generator, 28, clamp=True) if self.card.padded_to is not None else self.generator
         with eval_mode(self.generator):
-            images = self.generator(latent.z) if latent.labels is None else self.generator(latent.z, latent.labels)
-        if self.card.padded_to is not None:
-            border = (self.card.padded_to - 28) // 2
-            images = images[..., border : border + 28, border : border + 28].clamp(-1, 1)
+            images = call_generator(source, latent.to(device))
         return images.cpu()
 
 

@@ -10,7 +10,6 @@ that run trained.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -93,7 +92,3 @@ class Recipe:
             schedule = self.schedule(profile)
             inputs = (pad_images(data.images, schedule.image_size), schedule)
         return self.builder(*inputs, device=device, **arguments)
-
-    def replace(self, **fields: Any) -> Recipe:
-        """A copy with some fields replaced (``settings=...``): a variant for an experiment, named as such."""
-        return dataclasses.replace(self, **fields)
