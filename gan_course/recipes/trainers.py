@@ -54,6 +54,15 @@ def _square_images(images: Tensor) -> tuple[int, int]:
     return images.shape[1], images.shape[-1]
 
 
+def _dcgan_networks(images: Tensor, latent_dim: int, width: int, device: torch.device | None,
+                    normalization: str = "batch") -> tuple[nn.Module, nn.Module]:
+    """pytorch/examples' DCGAN G and D (D with ``normalization``) for a square batch of ``images``, on ``device``."""
+    channels, size = _square_images(images)
+    device = device or default_device()
+    generator = DCGANGenerator(latent_dim, size, channels, width).to(device)
+    return generator, DCGANDiscriminator(size, channels, width, normalization=normalization).to(device)
+
+
 def _adam_trainer(generator: nn.Module, discriminator: nn.Module, lr: float, betas: tuple[float, float],
                   data: Iterator[Any], objective: Objective, prior: Prior, **trainer_options: Any) -> GANTrainer:
     """The two networks in the training loop, each with its own Adam(``lr``, ``betas``)."""
@@ -143,10 +152,7 @@ def dcgan_trainer(
     ``images`` (N, C, H, W) in [-1, 1], square, of a size :func:`~gan_course.models.dcgan.layer_plan` supports.
     ``width`` is ngf = ndf (pytorch/examples: 64; the authors' code: 128). The data order is seeded with ``seed``.
     """
-    channels, size = _square_images(images)
-    device = device or default_device()
-    generator = DCGANGenerator(latent_dim, size, channels, width).to(device)
-    discriminator = DCGANDiscriminator(size, channels, width).to(device)
+    generator, discriminator = _dcgan_networks(images, latent_dim, width, device)
     return _adam_trainer(generator, discriminator, lr, (beta1, 0.999), TensorStream(images, batch_size, seed),
                          objective or NonSaturating(), prior or Normal(latent_dim), **trainer_options)
 
@@ -168,10 +174,7 @@ def wgan_trainer(
     followed by clipping the critic's weights into $[-c, c]$, $c = 0.01$, batches of $m = 64$; on the WGAN chapter's
     DCGAN networks (the critic with batch norm, as the paper's DCGAN critic has it), $z \sim N(0, I)$. The data
     order is seeded with ``seed``."""
-    channels, size = _square_images(images)
-    device = device or default_device()
-    generator = DCGANGenerator(latent_dim, size, channels, width).to(device)
-    critic = DCGANDiscriminator(size, channels, width).to(device)
+    generator, critic = _dcgan_networks(images, latent_dim, width, device)
     return GANTrainer(generator, critic, torch.optim.RMSprop(generator.parameters(), lr=lr),
                       torch.optim.RMSprop(critic.parameters(), lr=lr), TensorStream(images, batch_size, seed),
                       WGAN(clip=clip, n_critic=n_critic), Normal(latent_dim), **trainer_options)
@@ -198,10 +201,7 @@ def wgan_gp_trainer(
     ``lr`` is the chapter's $10^{-3}$: with these small networks and short runs the paper's $10^{-4}$ learns far more
     slowly (the chapter measures both). The data order is seeded with ``seed``.
     """
-    channels, size = _square_images(images)
-    device = device or default_device()
-    generator = DCGANGenerator(latent_dim, size, channels, width).to(device)
-    critic = DCGANDiscriminator(size, channels, width, normalization="layer").to(device)
+    generator, critic = _dcgan_networks(images, latent_dim, width, device, normalization="layer")
     return _adam_trainer(generator, critic, lr, betas, TensorStream(images, batch_size, seed), WGANGP(lam=lam),
                          Normal(latent_dim), **trainer_options)
 
