@@ -48,7 +48,7 @@ from gan_course.data.toy import SwissRoll
 from gan_course.device import DeviceError, default_device
 from gan_course.pretrained import CARDS, PretrainedError, pretrained, read_record, recreate, weights_path
 from gan_course.profiles import PROFILE_ENV, PROFILES, current_profile
-from gan_course.recipes import RECIPES, Recipe, mlp_trainer
+from gan_course.recipes import RECIPES, mlp_trainer
 from gan_course.seed import seed_everything
 from gan_course.training import (
     Checkpoint,
