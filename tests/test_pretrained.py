@@ -142,3 +142,19 @@ def test_a_dry_run_of_the_command_keeps_nothing(mnist_test_split, monkeypatch, c
     main(["pretrained", "wgan-gp-mnist", "--recreate", "--dry-run"])
     assert "wrote a temporary folder, not kept (dry run)" in capsys.readouterr().out
     assert {path.name: path.read_bytes() for path in WEIGHTS.iterdir()} == before
+
+
+CHAPTERS_ON_RECIPES = ("dcgan-mnist", "wgan-gp-mnist", "cgan-mnist")  # progan-mnist: chapter 10's cells, issue 23
+
+
+@pytest.mark.parametrize("name", CHAPTERS_ON_RECIPES)
+def test_each_card_is_its_chapters_cpu_run_from_the_same_recipe(name):
+    """A card and its chapter build their run from one description: the chapter calls the card's recipe, at the
+    profile its outputs come from, and the card trains exactly that recipe's cpu run."""
+    import nbformat
+
+    model = card(name)
+    chapter = nbformat.read(ROOT / "book" / f"{model.chapter}.ipynb", as_version=4)
+    code = "\n".join(cell.source for cell in chapter.cells if cell.cell_type == "code")
+    assert f'RECIPES["{model.recipe.name}"]' in code, f"{model.chapter} does not build its run from the recipe"
+    assert model.profile == "cpu"  # the profile the book's committed outputs come from
