@@ -8,7 +8,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tools.execute_cells import drop_undrawable_widgets, execute_cells, merge_widget_state, parse_indices
+from tools.execute_cells import (
+    drop_undrawable_widgets,
+    drop_unshown_widget_state,
+    execute_cells,
+    merge_widget_state,
+    parse_indices,
+)
 
 
 def _chapter(path: Path) -> Path:
@@ -96,3 +102,17 @@ def test_widget_models_of_the_run_are_kept_and_a_widget_nothing_can_draw_is_remo
     assert drop_undrawable_widgets(nb) == 1
     assert [o.get("data", {}).get(view, {}).get("model_id") for o in nb.cells[1].outputs] == ["new"]
     assert nb.cells[0].outputs[1].text == "table\n" and len(nb.cells[0].outputs) == 2
+
+
+def test_widget_models_no_output_shows_are_removed_and_those_a_shown_one_refers_to_are_kept():
+    view = "application/vnd.jupyter.widget-view+json"
+    state = "application/vnd.jupyter.widget-state+json"
+    bar = nbformat.v4.new_output("display_data", data={view: {"model_id": "a1"}, "text/plain": "bar"})
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("run()", outputs=[bar])])
+    nb.metadata["widgets"] = {state: {"state": {
+        "a1": {"state": {"children": ["IPY_MODEL_b2", "IPY_MODEL_c3"]}},  # the box shown, and its parts
+        "b2": {"state": {"layout": "IPY_MODEL_d4"}}, "c3": {"state": {}}, "d4": {"state": {}},
+        "e5": {"state": {"children": ["IPY_MODEL_f6"]}}, "f6": {"state": {}},  # a replaced run's bar
+    }}}
+    assert drop_unshown_widget_state(nb) == 2
+    assert set(nb.metadata["widgets"][state]["state"]) == {"a1", "b2", "c3", "d4"}

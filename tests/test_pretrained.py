@@ -144,10 +144,7 @@ def test_a_dry_run_of_the_command_keeps_nothing(mnist_test_split, monkeypatch, c
     assert {path.name: path.read_bytes() for path in WEIGHTS.iterdir()} == before
 
 
-CHAPTERS_ON_RECIPES = ("dcgan-mnist", "wgan-gp-mnist", "cgan-mnist")  # progan-mnist: chapter 10's cells, issue 23
-
-
-@pytest.mark.parametrize("name", CHAPTERS_ON_RECIPES)
+@pytest.mark.parametrize("name", CARDS)
 def test_each_card_is_its_chapters_cpu_run_from_the_same_recipe(name):
     """A card and its chapter build their run from one description: the chapter calls the card's recipe, at the
     profile its outputs come from, and the card trains exactly that recipe's cpu run."""

@@ -12,7 +12,9 @@ top-to-bottom run numbers them (the n-th non-empty code cell gets execution coun
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -63,6 +65,7 @@ def execute_cells(path: Path, indices: list[int], timeout: int = 7200) -> int:
                 output.execution_count = numbers.get(index)
     merge_widget_state(now, chosen)
     drop_undrawable_widgets(now)
+    drop_unshown_widget_state(now)
     nbformat.write(now, path)
     return len(indices)
 
@@ -97,6 +100,25 @@ def drop_undrawable_widgets(nb: nbformat.NotebookNode) -> int:
         removed += len(cell.outputs) - len(kept)
         cell.outputs = kept
     return removed
+
+
+def drop_unshown_widget_state(nb: nbformat.NotebookNode) -> int:
+    """Remove the widget models that no output shows, directly or through another model (``"IPY_MODEL_<id>"``
+    references: a progress bar's label, bar and layouts): those of outputs a re-run replaced. Returns how many."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    wanted = [output["data"][WIDGET_VIEW]["model_id"] for cell in nb.cells if cell.cell_type == "code"
+              for output in cell.outputs if WIDGET_VIEW in output.get("data", {})]
+    shown: set[str] = set()
+    while wanted:
+        model = wanted.pop()
+        if model in shown or model not in state:
+            continue
+        shown.add(model)
+        wanted.extend(re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(state[model])))
+    unshown = [model for model in state if model not in shown]
+    for model in unshown:
+        del state[model]
+    return len(unshown)
 
 
 def parse_indices(words: list[str]) -> list[int]:
