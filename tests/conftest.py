@@ -1,8 +1,11 @@
-"""Shared test fixtures: a headless matplotlib backend and the offline MNIST files when this machine has them."""
+"""Shared test fixtures: a headless matplotlib backend, the offline MNIST files when this machine has them, and a
+stand-in for Colab's kernel module."""
 
 from __future__ import annotations
 
 import shutil
+import sys
+import types
 from pathlib import Path
 
 import matplotlib
@@ -26,3 +29,24 @@ def mnist_test_split(tmp_path: Path) -> Path:
                 shutil.copy(source / name, raw / name)
             return tmp_path
     pytest.skip("MNIST's test split is not on this machine (expected in data/MNIST/raw or ../shared/data/mnist)")
+
+
+@pytest.fixture
+def fake_colab(monkeypatch):
+    """A stand-in for Colab's kernel module: ``_message.blocking_request("get_ipynb")`` answers with ``state["sent"]``;
+    ``files.download`` records what it was given."""
+    state = {"sent": None, "downloaded": [], "requests": []}
+
+    def blocking_request(kind, request="", timeout_sec=None):
+        state["requests"].append((kind, timeout_sec))
+        if isinstance(state["sent"], Exception):
+            raise state["sent"]
+        return {"ipynb": state["sent"]}
+
+    module = types.ModuleType("google.colab")
+    module._message = types.SimpleNamespace(blocking_request=blocking_request)
+    module.files = types.SimpleNamespace(download=lambda path: state["downloaded"].append(path))
+    if "google" not in sys.modules:
+        monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", module)
+    return state

@@ -14,7 +14,7 @@ makes from it, for that chapter,
 The student notebooks are meant to be published at the root of a branch (``--student-branch``) of the course's
 repository (``_config.yml``); their Colab badges and the checks they download point there.
 
-    python -m tools.release --out release [--student-branch student] [--no-run-tests] [chapter ...]
+    python -m tools.release --out release [--student-branch student] [--no-run-tests] [--draft] [chapter ...]
 """
 
 from __future__ import annotations
@@ -23,10 +23,15 @@ import argparse
 import ast
 import copy
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any, Callable
 
 import nbformat
 import yaml
@@ -36,6 +41,7 @@ from tools.exercises import (
     EXERCISE_TAGS,
     Exercise,
     chapters,
+    exercise_section,
     parse_exercises,
     plain_exercise,
     plain_solution,
@@ -109,7 +115,7 @@ def student_install_cell(release: Release, branch: str, chapter: str, public_tes
         f"    for name in {public_tests!r}:\n"
         f'        urllib.request.urlretrieve(f"{tests_url}/{{name}}.py", f"tests/{{name}}.py")\n'
         "import otter\n"
-        f'grader = otter.Notebook("{chapter}.ipynb", tests_dir="tests")'
+        'grader = otter.Notebook(tests_dir="tests")  # no file name: a renamed copy works as well'
     )
 
 
@@ -152,8 +158,8 @@ def question_cells(nb: nbformat.NotebookNode, exercise: Exercise, number: str) -
     return cells
 
 
-def master_notebook(path: Path, nb: nbformat.NotebookNode, exercises: list[Exercise], release: Release, branch: str,
-                    run_tests: bool) -> nbformat.NotebookNode:
+def master_notebook(path: Path, nb: nbformat.NotebookNode, exercises: list[Exercise], release: Release,
+                    branch: str) -> nbformat.NotebookNode:
     """The otter-grader master notebook of the chapter ``nb`` (read from ``path``) with its ``exercises``."""
     number = int(path.stem.split("_", 1)[0])
     public = [e.question for e in exercises if e.autograded]
@@ -161,9 +167,9 @@ def master_notebook(path: Path, nb: nbformat.NotebookNode, exercises: list[Exerc
         "name": path.stem,
         "init_cell": False,
         "check_all_cell": bool(public),
-        "export_cell": {"pdf": False, "run_tests": False, "instructions": "Hand in the zip file this cell makes, as your instructor asks."},
+        "export_cell": False,  # otter's export cannot run on Colab: the hand-in cell (add_hand_in) replaces it
         "tests": {"files": True},
-        "run_tests": run_tests,
+        "run_tests": False,  # answers_pass checks the answers, without running the whole chapter
         "solutions_pdf": False,
         "requirements": [release.requirement()],
     }
@@ -189,7 +195,30 @@ def add_badge(path: Path, url: str) -> None:
     nbformat.write(nb, path)
 
 
-def release_chapter(path: Path, out: Path, release: Release, branch: str, run_tests: bool) -> dict:
+HAND_IN = """## Hand in
+
+Save the notebook first (Ctrl-S, or File > Save), then run the cell below.
+
+- **On Colab** it saves the notebook as it is open now as `{chapter}-submission.ipynb` and downloads it.
+- **In Jupyter** (or VS Code) it copies the notebook you are working in, as last saved, to
+  `{chapter}-submission.ipynb` beside it — whatever you have named your copy.
+
+Hand in that file, as your instructor asks. If the cell cannot tell which notebook you are working in, it says so:
+then name it, `hand_in("{chapter}", notebook="<your notebook>.ipynb")`, or download the notebook (File > Download)
+and hand that in."""
+
+
+def add_hand_in(path: Path, chapter: str) -> None:
+    """End the student notebook with the hand-in (:func:`gan_course.handin.hand_in`): the notebook the student worked
+    on, from Colab's browser or Jupyter's file. The cell is tagged ``otter_ignore``: grading does not run it."""
+    nb = nbformat.read(path, as_version=4)
+    cell = nbformat.v4.new_code_cell(f'from gan_course.handin import hand_in\n\nhand_in("{chapter}")')
+    cell.metadata["tags"] = ["otter_ignore"]
+    nb.cells += [markdown(HAND_IN.format(chapter=chapter)), cell]
+    nbformat.write(nb, path)
+
+
+def release_chapter(path: Path, out: Path, release: Release, branch: str) -> dict:
     """Run otter assign on one chapter's master notebook and file its three outputs under ``out``."""
     from otter.assign import main as otter_assign
 
@@ -199,12 +228,13 @@ def release_chapter(path: Path, out: Path, release: Release, branch: str, run_te
         work = Path(work)
         master = work / "master" / path.name
         master.parent.mkdir()
-        nbformat.write(master_notebook(path, nb, exercises, release, branch, run_tests), master)
+        nbformat.write(master_notebook(path, nb, exercises, release, branch), master)
         dist = work / "dist"
-        otter_assign(str(master), str(dist), no_run_tests=not run_tests)
+        otter_assign(str(master), str(dist), no_run_tests=True)
         student = out / "student" / path.stem
         shutil.copytree(dist / "student", student)
         add_badge(student / path.name, release.colab_url(branch, f"{path.stem}/{path.name}"))
+        add_hand_in(student / path.name, path.stem)
         (out / "instructor").mkdir(parents=True, exist_ok=True)
         shutil.copy(dist / "autograder" / path.name, out / "instructor" / path.name)
         (out / "autograder").mkdir(parents=True, exist_ok=True)
@@ -219,6 +249,68 @@ def release_chapter(path: Path, out: Path, release: Release, branch: str, run_te
     }
 
 
+def answers_pass(out: Path, chapter: str, threads: int | None = None) -> tuple[int, int, list[str]]:
+    """Grade the instructor's answers with the chapter's autograder zip, as ``otter run`` grades a student (every
+    check, public and hidden), on the instructor notebook's exercise section alone — exercise cells are
+    self-contained (:mod:`tools.exercises`), so the rest of the chapter need not run. Returns (exercises with full
+    marks, exercises graded, what fell short). ``threads`` caps torch's threads (gradings side by side share the
+    cores)."""
+    instructor = nbformat.read(out / "instructor" / f"{chapter}.ipynb", as_version=4)
+    first, stop = exercise_section(instructor)
+    install = first_code_cell(instructor)
+    instructor.cells = [cell for index, cell in enumerate(instructor.cells)
+                        if cell is install or first <= index < stop or cell.cell_type != "code"]
+    with tempfile.TemporaryDirectory() as work:
+        work = Path(work)
+        nbformat.write(instructor, work / f"{chapter}.ipynb")
+        done = subprocess.run([str(Path(sys.executable).parent / "otter"), "run", "--no-logo", "-a",
+                               str(out / "autograder" / f"{chapter}-autograder.zip"), "-o", str(work),
+                               str(work / f"{chapter}.ipynb")], cwd=work, capture_output=True, text=True,
+                              env={**os.environ, "GAN_COURSE_PROFILE": "fast",
+                                   **({"OMP_NUM_THREADS": str(threads)} if threads else {})})
+        if done.returncode != 0:
+            raise RuntimeError(f"{chapter}: otter run failed on the instructor's answers:\n{done.stdout}{done.stderr}")
+        results = json.loads((work / "results.json").read_text())
+    scores = {t["name"]: (t["score"], t["max_score"]) for t in results["tests"] if "score" in t}
+    short = [f"{name} {score:g}/{maximum:g}" for name, (score, maximum) in scores.items() if score != maximum]
+    return len(scores) - len(short), len(scores), short
+
+
+def timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """``function(*args)`` and the seconds it took."""
+    clock = time.perf_counter()
+    return function(*args), time.perf_counter() - clock
+
+
+def git(*args: str, root: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+
+
+def tag_problem(tag: str, root: Path = ROOT) -> str | None:
+    """``None`` when ``tag`` exists and points at the commit checked out, with no uncommitted change to tracked files;
+    otherwise one line saying what is wrong and what to run. The install cells, the student notebooks and the
+    autograder install the package from that tag, so a release must be made from the commit it names."""
+    head = git("rev-parse", "HEAD", root=root)
+    if head.returncode != 0:
+        return f"{root} is not a git checkout: make the release from a clone of the course's repository"
+    head = head.stdout.strip()
+    tagged = git("rev-parse", "-q", "--verify", f"refs/tags/{tag}^{{commit}}", root=root)
+    if tagged.returncode != 0:
+        return (f"the tag {tag} does not exist, and every install cell and the autograder install the package from "
+                f"it: tag this commit (git tag -a {tag} -m 'Release {tag}' && git push origin {tag}), or make a "
+                "draft (RELEASE_FLAGS=--draft)")
+    tagged = tagged.stdout.strip()
+    if tagged != head:
+        return (f"the tag {tag} points at {tagged[:12]}, not at the commit checked out ({head[:12]}): release from "
+                f"it (git checkout {tag}), or raise the version in pyproject.toml, run python -m tools.colab "
+                "--write, commit and tag that commit")
+    changed = git("status", "--porcelain", "--untracked-files=no", root=root).stdout.splitlines()
+    if changed:
+        return (f"{len(changed)} tracked files differ from the commit tagged {tag} ({changed[0].strip()}, ...): "
+                "commit them and tag that commit, or make a draft (RELEASE_FLAGS=--draft)")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", type=Path, help="chapter notebooks (default: every chapter)")
@@ -226,25 +318,59 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--student-branch", default=DEFAULT_STUDENT_BRANCH,
                         help="the branch of the course's repository the student folder is published on")
     parser.add_argument("--no-run-tests", action="store_true",
-                        help="skip otter's check that each instructor notebook passes all its tests")
+                        help="skip grading the instructor's answers with each autograder")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="chapters graded at once (default: 2, or 1 on one core)")
+    parser.add_argument("--draft", action="store_true",
+                        help="release without checking that the version's tag names the commit checked out "
+                             "(for tests and previews: the install cells name a tag that may not hold this code)")
     args = parser.parse_args(argv)
     release = read_release()
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    args.out = args.out.resolve()  # otter runs in a folder of its own
+    problem = None if args.draft else tag_problem(release.tag)
+    if problem:
+        parser.error(problem)
     paths = args.chapters or chapters(ROOT / "book")
     if args.out.exists():
         if not (args.out / "release.json").is_file():
             parser.error(f"--out {args.out} exists and is not a release folder; name a new or a release folder")
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)
-    summary = []
-    for path in paths:
-        print(f"{path.stem}: otter assign ...", file=sys.stderr, flush=True)
-        summary.append(release_chapter(path, args.out, release, args.student_branch, not args.no_run_tests))
-    record = {"release": release.tag, "repository": release.url, "student_branch": args.student_branch,
-              "chapters": summary}
+    summary, started = [], time.perf_counter()
+    for number, path in enumerate(paths, 1):
+        print(f"[{number}/{len(paths)}] {path.stem}: otter assign ...", end=" ", file=sys.stderr, flush=True)
+        clock = time.perf_counter()
+        summary.append(release_chapter(path, args.out, release, args.student_branch))
+        print(f"done ({time.perf_counter() - clock:.0f} s)", file=sys.stderr, flush=True)
+    graded = [] if args.no_run_tests else [s["chapter"] for s in summary if s["autograded"]]
+    if graded:
+        print(f"grading the instructor's answers with each autograder, {args.jobs} at a time ...", file=sys.stderr,
+              flush=True)
+    short = {}
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each grading runs in its own otter process
+        threads = max(1, (os.cpu_count() or 1) // args.jobs)
+        futures = {pool.submit(timed, answers_pass, args.out, chapter, threads): chapter for chapter in graded}
+        for number, future in enumerate(as_completed(futures), 1):
+            (full, total, missed), seconds = future.result()
+            print(f"[{number}/{len(graded)}] {futures[future]}: {full}/{total} exercises with full marks "
+                  f"({seconds:.0f} s)", file=sys.stderr, flush=True)
+            if missed:
+                short[futures[future]] = missed
+    if short:
+        for chapter, missed in short.items():
+            print(f"{chapter}: the instructor's answers fall short of their checks: {', '.join(missed)}",
+                  file=sys.stderr)
+        return 1
+    record = {"release": release.tag, "draft": args.draft, "repository": release.url,
+              "student_branch": args.student_branch, "chapters": summary}
     (args.out / "release.json").write_text(json.dumps(record, indent=1) + "\n")
     total = sum(s["exercises"] for s in summary)
     graded = sum(s["autograded"] for s in summary)
-    print(f"{args.out}: {len(summary)} chapters, {graded} of {total} exercises autograded", file=sys.stderr)
+    print(f"{args.out}: {len(summary)} chapters, {graded} of {total} exercises autograded, in "
+          f"{time.perf_counter() - started:.0f} s" + (" (a draft: not checked against the tag)" if args.draft else ""),
+          file=sys.stderr)
     return 0
 
 
