@@ -28,12 +28,11 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan_course.data import TensorStream  # noqa: E402
+from gan_course.data import LabeledImages, TensorStream  # noqa: E402
 from gan_course.eval_mode import eval_mode  # noqa: E402
-from gan_course.latent import Labelled, Normal  # noqa: E402
+from gan_course.latent import Normal  # noqa: E402
 from gan_course.losses import (  # noqa: E402
     LSGAN,
-    WGANGP,
     NonSaturating,
     discriminator_loss,
     gradient_penalty,
@@ -42,17 +41,10 @@ from gan_course.losses import (  # noqa: E402
 from gan_course.experiments.losses.critic import train_critic  # noqa: E402
 from gan_course.metrics.classifier import MNISTClassifier  # noqa: E402
 from gan_course.metrics.samples import batches  # noqa: E402
-from gan_course.models import (  # noqa: E402
-    ConditionalMLPDiscriminator,
-    ConditionalMLPGenerator,
-    DCGANDiscriminator,
-    DCGANGenerator,
-    MLPDiscriminator,
-    MLPGenerator,
-)
+from gan_course.models import MLPDiscriminator, MLPGenerator  # noqa: E402
 from gan_course.pretrained.store import card  # noqa: E402
-from gan_course.recipes import dcgan_trainer, progan_trainer  # noqa: E402
-from gan_course.training import Acceleration, GANTrainer, GeneratorEMA, ProgressiveSchedule  # noqa: E402
+from gan_course.recipes import RECIPES, dcgan_trainer  # noqa: E402
+from gan_course.training import Acceleration, GANTrainer, GeneratorEMA  # noqa: E402
 from gan_course.training.memory import (  # noqa: E402
     GIB,
     META,
@@ -198,16 +190,29 @@ def measuring_gans(sizes: dict) -> dict[str, MemoryEstimate]:
 
 
 def _dcgan(width: int, batch: int) -> GANTrainer:
-    """``dcgan_trainer`` on MNIST with channels-last, as chapters 6, 10 and 11 call it."""
+    """``dcgan_trainer`` on MNIST with channels-last, as chapters 6 (its small-data runs) and 11 call it."""
     digits = _digits(batch)
     return _on_meta(lambda: dcgan_trainer(digits, width=width, batch_size=batch, device=META,
                                           acceleration=Acceleration(channels_last=True)))
 
 
+def _recipe(name: str, **changes: Any) -> GANTrainer:
+    """A recipe's gpu run as its chapter builds it, ``RECIPES[name].trainer(mnist, sizes.profile, device)``, on the
+    meta device with blank digits standing in for MNIST (as many as the largest batch it draws)."""
+    recipe = RECIPES[name]
+    sizes = recipe.settings_for("gpu")
+    n = sizes.get("batch_size", sizes.get("minibatch", 0))
+    if recipe.data == "padded images":
+        n = max(n, *recipe.schedule("gpu").minibatch_dict.values(), 0)
+    mnist = LabeledImages(_digits(n), torch.zeros(n, dtype=torch.long), split="blank", root=Path("."))
+    return _on_meta(lambda: recipe.trainer(mnist, "gpu", META, **changes))
+
+
 def dcgan(sizes: dict) -> dict[str, MemoryEstimate]:
-    """The main run, the small-data run of width 4 x small_width, and the pool of latents drawn in one batch and
-    read by the classifier."""
-    main = _dcgan(sizes["width"], sizes["batch_size"])
+    """The main run (the ``dcgan`` recipe), the small-data run of width 4 x small_width, and the pool of latents
+    drawn in one batch and read by the classifier."""
+    main = _recipe("dcgan")
+    batch_size = RECIPES["dcgan"].settings_for("gpu")["batch_size"]
     rows = _gan_rows(main)
     classifier = _on_meta(MNISTClassifier).eval()
 
@@ -217,7 +222,7 @@ def dcgan(sizes: dict) -> dict[str, MemoryEstimate]:
 
     rows[f"pool of {sizes['pool']} through G and the classifier"] = estimate_memory(
         pool, [*trainer_state(main), classifier])
-    small = _dcgan(4 * sizes["small_width"], min(sizes["batch_size"], sizes["small_data"]))
+    small = _dcgan(4 * sizes["small_width"], min(batch_size, sizes["small_data"]))
     rows[f"training iteration, width {4 * sizes['small_width']}"] = training_step_memory(small)
     return rows
 
@@ -227,13 +232,10 @@ def lsgan(sizes: dict) -> dict[str, MemoryEstimate]:
 
 
 def wgan(sizes: dict) -> dict[str, MemoryEstimate]:
-    """WGAN-GP on MNIST (DCGAN networks, layer-norm critic, 5 critic updates with the penalty's double backward),
-    and the deep critic of 11 layers trained alone with the penalty (``train_critic``, batches of 256)."""
-    width, latent_dim, batch = sizes["mnist_width"], 64, 64
-    data = TensorStream(_digits(batch), batch, seed=0)
-    g, d = _on_meta(lambda: (DCGANGenerator(latent_dim, 28, 1, width),
-                             DCGANDiscriminator(28, 1, width, normalization="layer")))
-    rows = _gan_rows(_adam_gan(g, d, max(sizes["mnist_lrs"]), (0.5, 0.9), data, WGANGP(lam=10), Normal(latent_dim)))
+    """WGAN-GP on MNIST (the ``wgan-gp`` recipe: DCGAN networks, layer-norm critic, 5 critic updates with the
+    penalty's double backward), and the deep critic of 11 layers trained alone with the penalty (``train_critic``,
+    batches of 256)."""
+    rows = _gan_rows(_recipe("wgan-gp", lr=max(sizes["mnist_lrs"])))
     critic = _on_meta(lambda: MLPDiscriminator((2,), hidden=(sizes["deep_width"],) * 11, negative_slope=0.0))
     optimizer = torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
     critic_batch = inspect.signature(train_critic).parameters["batch_size"].default
@@ -250,32 +252,22 @@ def wgan(sizes: dict) -> dict[str, MemoryEstimate]:
 
 
 def conditional_gan(sizes: dict) -> dict[str, MemoryEstimate]:
-    """The conditional MLP GAN: [z, onehot(y)] and [x, onehot(y)], Adam(1e-3, (0.5, 0.999)), batches of 64."""
-    latent_dim, n_classes, batch = 64, 10, 64
-    data = TensorStream(_digits(batch), batch, seed=0, labels=torch.zeros(batch, dtype=torch.long))
-    g, d = _on_meta(lambda: (ConditionalMLPGenerator(latent_dim, n_classes, (1, 28, 28)),
-                             ConditionalMLPDiscriminator(n_classes, (1, 28, 28))))
-    return _gan_rows(_adam_gan(g, d, 1e-3, (0.5, 0.999), data, NonSaturating(),
-                               Labelled(Normal(latent_dim), n_classes), n_fixed=50))
+    """The conditional MLP GAN (the ``cgan`` recipe): [z, onehot(y)] and [x, onehot(y)]."""
+    return _gan_rows(_recipe("cgan"))
 
 
 def progan(sizes: dict) -> dict[str, MemoryEstimate]:
-    """ProGAN at 32 x 32 while the last block fades in (both paths computed), with its averaged G(s), and the DCGAN
-    it is compared with."""
-    schedule = ProgressiveSchedule(32, training_kimg=sizes["kimg"], transition_kimg=sizes["kimg"],
-                                   minibatch_base=sizes["minibatch"])
-    fading = next(images for images in range(0, round(7 * sizes["kimg"] * 1000) + 1, 100)
+    """ProGAN (the ``progan`` recipe) at 32 x 32 while the last block fades in (both paths computed), with its
+    averaged G(s), and the DCGAN it is compared with (the ``dcgan`` recipe)."""
+    progan_sizes = RECIPES["progan"].settings_for("gpu")
+    schedule = RECIPES["progan"].schedule("gpu")
+    fading = next(images for images in range(0, round(progan_sizes["kimg"] * 1000) + 1, 100)
                   if schedule(images).resolution == 32 and schedule(images).alpha < 1)
-    digits = _digits(max(schedule(fading).minibatch, schedule.minibatch_base), 32)
-    scaled = [GeneratorEMA(sizes["ema_beta"])] if sizes["ema_beta"] != 0.999 else []
-    trainer = _on_meta(lambda: progan_trainer(digits, schedule, fmap_base=sizes["fmap_base"],
-                                              fmap_max=sizes["fmap_max"], ema_beta=0.999, device=META,
-                                              hooks=scaled))
+    trainer = _recipe("progan", hooks=[GeneratorEMA(0.999)] if progan_sizes["ema_beta"] != 0.999 else [])
     trainer.data.images_shown = fading
     rows = {"training iteration (32 x 32, fading in)": training_step_memory(trainer)}
     rows[f"sampling {EVALUATION_BATCH} (no grad)"] = _sampling(trainer, EVALUATION_BATCH)
-    rows["DCGAN comparison: training iteration"] = training_step_memory(_dcgan(sizes["dcgan_width"],
-                                                                              sizes["dcgan_batch"]))
+    rows["DCGAN comparison: training iteration"] = training_step_memory(_recipe("dcgan"))
     return rows
 
 
@@ -314,28 +306,23 @@ CONFIGURATIONS = (
         "MLPGenerator(64, (1, 28, 28))", "MLPDiscriminator((1, 28, 28))", "TensorStream(mnist.images, 64, seed=0)",
         "lr=2e-4, betas=(0.5, 0.999)", "NonSaturating()", "Normal(64)")),
     Configuration("06_dcgan", dcgan, (
-        "dcgan_trainer(train_images, width=sizes.width, batch_size=sizes.batch_size",
+        "trainer = dcgan.trainer(mnist, sizes.profile, device",
         "(f\"width {4 * sizes.small_width}\", 4 * sizes.small_width)",
-        "batch_size=min(sizes.batch_size, len(small))", "pool = trainer.sample(latent=pool_z)",
-        "classifier.eval()(pool.to(device))", "acceleration=Acceleration(channels_last=True)")),
-    Configuration("07_lsgan", lsgan, (
+        "batch_size=min(dcgan_sizes[\"batch_size\"], len(small))", "pool = trainer.sample(latent=pool_z)",
+        "classifier.eval()(pool.to(device))")),
+    Configuration("07_progan", progan, (
+        "paper_ema = [GeneratorEMA(0.999)] if ema_beta != 0.999 else []",
+        "trainer = progan.trainer(mnist, sizes.profile, device, hooks=[*paper_ema, snapshots, ProgressBar()])",
+        "baseline = dcgan.trainer(mnist, sizes.profile, device, seed=seed)")),
+    Configuration("08_lsgan", lsgan, (
         "MLPGenerator(64, (1, 28, 28))", "MLPDiscriminator((1, 28, 28))", "TensorStream(mnist.images, 64, seed=0)",
         "LossSetup(LSGAN(a=0, b=1, c=1), lr=2e-4)")),
-    Configuration("08_wgan", wgan, (
-        "DCGANGenerator(64, 28, 1, sizes.mnist_width)",
-        "DCGANDiscriminator(28, 1, sizes.mnist_width, normalization=\"layer\")",
-        "TensorStream(mnist.images, 64, seed=0)", "WGANGP(lam=10)", "betas=(0.5, 0.9)",
+    Configuration("09_wgan", wgan, (
+        "trainer = wgan_gp.trainer(mnist, sizes.profile, device, lr=lr)", "for lr in sizes.mnist_lrs",
         "MLPDiscriminator((2,), hidden=(sizes.deep_width,) * 11, negative_slope=0.0)",
         "train_critic(critic, roll, NoisyData(roll), sizes.deep_steps, lr=1e-3, **option)")),
-    Configuration("09_conditional_gan", conditional_gan, (
-        "ConditionalMLPGenerator(latent_dim, n_classes, (1, 28, 28))",
-        "ConditionalMLPDiscriminator(n_classes, (1, 28, 28))", "latent_dim, n_classes = 64, 10",
-        "lr, betas = 1e-3, (0.5, 0.999)", "TensorStream(mnist.images, 64, seed=0, labels=", "n_fixed=50")),
-    Configuration("10_progan", progan, (
-        "ProgressiveSchedule(32, training_kimg=sizes.kimg, transition_kimg=sizes.kimg, minibatch_base=sizes.minibatch)",
-        "progan_trainer(digits, schedule, fmap_base=sizes.fmap_base, fmap_max=sizes.fmap_max, ema_beta=0.999",
-        "scaled = [GeneratorEMA(sizes.ema_beta)] if sizes.ema_beta != 0.999 else []",
-        "dcgan_trainer(mnist.images, width=sizes.dcgan_width, batch_size=sizes.dcgan_batch")),
+    Configuration("10_conditional_gan", conditional_gan, (
+        "return recipe.trainer(mnist, sizes.profile, device, hooks=[snapshots]), snapshots",)),
     Configuration("11_visualization", visualization, (
         "dcgan_trainer(load_mnist_role(\"gan\").images, width=32, batch_size=64",
         "pretrained(\"dcgan-mnist\", device=device)", "z = torch.randn(sizes.latents, generator.latent_dim)",

@@ -200,7 +200,8 @@ def _box_prerequisites(chapter: Path) -> list[str]:
 def _reading_order(intro: str) -> list[str]:
     section = re.search(r"^## Reading order\n(.*?)(?=^## )", intro, re.S | re.M)
     assert section, "the introduction has a '## Reading order' section"
-    return re.findall(r"^\d+\. \{doc\}`([^`<]+)`", section.group(1), re.M)
+    listed = "\n".join(line for line in section.group(1).splitlines() if re.match(r"\d+\. |- |  ", line))
+    return re.findall(r"\{doc\}`([^`<]+)`", listed)
 
 
 def _order_violations(order: list[str]) -> list[str]:
@@ -218,10 +219,11 @@ def test_the_introductions_reading_order_meets_every_chapters_prerequisites():
 
 
 def test_the_reading_order_check_finds_a_chapter_read_before_what_it_needs():
-    intro = "## Reading order\n\n1. {doc}`08_wgan`\n2. {doc}`10_progan`\n\n## Next\n"
-    assert _reading_order(intro) == ["08_wgan", "10_progan"]
+    intro = ("## Reading order\n\nText naming {doc}`01_minimax_game`.\n\n- {doc}`09_wgan` (9);\n"
+             "- {doc}`07_progan` (7)\n\n## Next\n")
+    assert _reading_order(intro) == ["09_wgan", "07_progan"]
     toc_order = [chapter.stem for chapter in CHAPTERS if chapter.stem[:2].isdigit()]
-    assert "10_progan needs 08_wgan, which the reading order puts after it" in _order_violations(toc_order)
+    assert "07_progan needs 09_wgan, which the reading order puts after it" in _order_violations(toc_order)
 
 
 def _box_minutes(chapter: Path) -> float:

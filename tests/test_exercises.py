@@ -116,11 +116,11 @@ REVEALING_CHECKS = {
         "assert torch.equal(C.float(), expected), 'row r holds w_u at column 2r - 1 + u'"
     ),
     "chapter 5: two_contributions": "assert list(two_contributions) == [1, 3], 'entries 1 and 3 are reached twice'",
-    "chapter 7: ls_return_output": "assert abs(ls_return_output - 1.5) < 1e-9, '|l - 1| = 1/2 again at l = 3/2'",
-    "chapter 7: log 199": (
+    "chapter 8: ls_return_output": "assert abs(ls_return_output - 1.5) < 1e-9, '|l - 1| = 1/2 again at l = 3/2'",
+    "chapter 8: log 199": (
         "import math\nassert abs(saturation_logit(0.01) - math.log(199)) < 1e-6, 'sigma(-l) = 0.005 at l = log 199'"
     ),
-    "chapter 7: the levels of the chi-squared coding": (
+    "chapter 8: the levels of the chi-squared coding": (
         "assert tuple(lsgan_levels(-1, 1, 0)) == (0, 0), 'chi-squared coding: both at 0'"
     ),
 }

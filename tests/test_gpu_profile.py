@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from conftest import ROOT
-from gan_course.recipes import dcgan_trainer
+from gan_course.recipes import RECIPES, dcgan_trainer
 from gan_course.training import Acceleration
 from gan_course.training.memory import (
     GIB,
@@ -58,8 +58,8 @@ SETTING_LISTS = {
     "seeds": "seeds: their number counts runs, their values are names",
     "lambda_seeds": "seeds: their number counts runs, their values are names",
 }
-SMALLER_ALLOWED = {
-    ("10_progan", "minibatch"): "the gpu profile trains with the paper's minibatch of 16 (Karras et al. 2018, "
+SMALLER_ALLOWED = {  # (chapter or recipe, size): why
+    ("progan", "minibatch"): "the gpu profile trains with the paper's minibatch of 16 (Karras et al. 2018, "
                                 "Appendix A.1: 16 up to 128 x 128); the work is counted in images shown (kimg), "
                                 "which the gpu profile raises, and the cpu profile's tiny networks take 32",
 }
@@ -94,25 +94,35 @@ def test_each_chapter_picks_its_sizes_in_one_run_sizes_call_of_literal_dicts_wit
     assert names, f"{chapter.name}: run_sizes names no size"
 
 
+def _assert_gpu_at_least_cpu(owner: str, cpu: dict, gpu: dict) -> None:
+    for key, how in _compared(owner, cpu, gpu).items():
+        assert how != "unclassified", (f"{owner}: size {key!r} = {cpu[key]!r} is neither a number nor a list; "
+                                       f"say in this test how its gpu value compares with its cpu value")
+        if how.startswith("allowed smaller"):
+            assert gpu[key] < cpu[key], f"{owner}: {key} no longer needs its exception; remove it from the test"
+        elif how == "value":
+            assert gpu[key] >= cpu[key], f"{owner}: gpu {key}={gpu[key]!r} < cpu {cpu[key]!r}"
+        elif how.startswith("length"):
+            assert len(gpu[key]) >= len(cpu[key]), f"{owner}: gpu {key} has fewer entries than cpu {key}"
+            if how == "length and maximum":
+                assert max(gpu[key]) >= max(cpu[key]), f"{owner}: gpu {key} goes less far than cpu {key}"
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
 def test_the_gpu_sizes_that_count_work_are_at_least_the_cpu_sizes(chapter):
     profiles = gpu_memory.run_sizes_call(chapter)
-    cpu, gpu = profiles["cpu"], profiles["gpu"]
-    for key, how in _compared(chapter.stem, cpu, gpu).items():
-        assert how != "unclassified", (f"{chapter.name}: size {key!r} = {cpu[key]!r} is neither a number nor a list; "
-                                       f"say in this test how its gpu value compares with its cpu value")
-        if how.startswith("allowed smaller"):
-            assert gpu[key] < cpu[key], f"{chapter.name}: {key} no longer needs its exception; remove it from the test"
-        elif how == "value":
-            assert gpu[key] >= cpu[key], f"{chapter.name}: gpu {key}={gpu[key]!r} < cpu {cpu[key]!r}"
-        elif how.startswith("length"):
-            assert len(gpu[key]) >= len(cpu[key]), f"{chapter.name}: gpu {key} has fewer entries than cpu {key}"
-            if how == "length and maximum":
-                assert max(gpu[key]) >= max(cpu[key]), f"{chapter.name}: gpu {key} goes less far than cpu {key}"
+    _assert_gpu_at_least_cpu(chapter.stem, profiles["cpu"], profiles["gpu"])
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_each_recipes_gpu_sizes_that_count_work_are_at_least_its_cpu_sizes(name):
+    """A chapter's main run takes its sizes from its recipe (gan_course.recipes): the same rule holds there."""
+    _assert_gpu_at_least_cpu(name, dict(RECIPES[name].profiles["cpu"]), dict(RECIPES[name].profiles["gpu"]))
 
 
 def test_every_exception_to_the_size_rules_names_a_size_of_the_book():
     named = {(chapter.stem, key) for chapter in CHAPTERS for key in gpu_memory.run_sizes_call(chapter)["gpu"]}
+    named |= {(name, key) for name, recipe in RECIPES.items() for key in recipe.profiles["gpu"]}
     keys = {key for _, key in named}
     assert set(SMALLER_ALLOWED) <= named
     assert set(NOT_WORK) <= keys and set(SETTING_LISTS) <= keys

@@ -68,8 +68,8 @@ def test_the_hand_in_names_its_chapter_for_the_autograder_and_refuses_another_ch
     (tmp_path / "unnamed.ipynb").write_text(json.dumps(_notebook("work")))  # as a front end may save it
     handed = json.loads(hand_in("06_dcgan", notebook=tmp_path / "unnamed.ipynb").read_text())
     assert handed["metadata"]["otter"]["assignment_name"] == "06_dcgan"
-    with pytest.raises(HandInError, match="holds the exercises of 06_dcgan, not of 08_wgan"):
-        hand_in("08_wgan", notebook=tmp_path / "named.ipynb")
+    with pytest.raises(HandInError, match="holds the exercises of 06_dcgan, not of 09_wgan"):
+        hand_in("09_wgan", notebook=tmp_path / "named.ipynb")
 
 
 def test_a_notebook_that_cannot_be_found_is_an_error_naming_the_way_out(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ in the time those cells take instead of the chapter's. The other cells keep thei
 while the chosen cells ran are kept (the file is read again before it is written). Cells are numbered as a
 top-to-bottom run numbers them (the n-th non-empty code cell gets execution count n).
 
-    python -m tools.execute_cells book/10_progan.ipynb 1-14 41 42      # notebook cell indices, ranges inclusive
+    python -m tools.execute_cells book/07_progan.ipynb 1-14 41 42      # notebook cell indices, ranges inclusive
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Second, differently written correct answers to chapter 7's autograded exercises (see tests/exercise_alternatives)."""
+"""Second, differently written correct answers to chapter 8's autograded exercises (see tests/exercise_alternatives)."""
 
 ALTERNATIVES: dict[str, str] = {
     # The norms measured with autograd on a linear D along one axis, the saturation logit found by bisection and the

@@ -1,4 +1,4 @@
-"""Second, differently written correct answers to chapter 10's autograded exercises (see tests/exercise_alternatives)."""
+"""Second, differently written correct answers to chapter 7's autograded exercises (see tests/exercise_alternatives)."""
 
 ALTERNATIVES: dict[str, str] = {
     # A loop over the groups (every (N / G)-th sample) with torch.var, instead of one reshape.

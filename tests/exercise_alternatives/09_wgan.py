@@ -1,4 +1,4 @@
-"""Second, differently written correct answers to the autograded exercises of book/08_wgan.ipynb.
+"""Second, differently written correct answers to the autograded exercises of book/09_wgan.ipynb.
 
 Each entry of ``ALTERNATIVES`` is run, followed by every public and hidden check of its exercise, in one fresh
 namespace (tests/test_exercise_alternatives.py): a check that fails a correct answer written another way has a
