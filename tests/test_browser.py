@@ -1,6 +1,7 @@
 """The rendered book read as a reader reads it, offline: each page of the table of contents opened from disk in
 headless Chromium with every network request refused, after which the formulas are typeset by MathJax (no raw TeX
-left), every figure has loaded, the widget outputs are drawn, and nothing was asked of the network.
+left), every figure has loaded, the widget outputs are drawn, nothing was asked of the network, and the browser's
+console holds no error.
 
 Needs Chromium and its WebDriver (Debian: `apt-get install chromium chromium-driver`) and selenium (the `test`
 extra). Without them the tests skip, unless GAN_COURSE_REQUIRE_BROWSER=1 (as in CI), where they fail."""
@@ -21,9 +22,6 @@ from test_book import _toc_files
 PAGES = _toc_files()
 REQUIRED = os.environ.get("GAN_COURSE_REQUIRE_BROWSER") == "1"
 WIDGET_PAGES = {"book/11_visualization"}  # GAN Lab's controls, a Play widget and progress bars
-# matplotlib's animations (to_jshtml) link Font Awesome 4's stylesheet from a CDN for their buttons; offline the
-# link fails and the theme's own Font Awesome (served from the book) draws those icons, which the test checks.
-TOLERATED_REMOTE = {"https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/css/font-awesome.min.css"}
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -130,6 +128,9 @@ const done = arguments[arguments.length - 1];
   // the page's text, code and typeset formulas left out: TeX delimiters left there were not typeset
   const text = document.body.cloneNode(true);
   text.querySelectorAll("pre, code, script, style, textarea, mjx-container").forEach(e => e.remove());
+  // every request the page made once loaded, widgets and images included: none may leave the book
+  report.requests = performance.getEntriesByType("resource").map(entry => entry.name)
+    .filter(url => !/^(file|data|blob):/.test(url));
   report.raw_tex = [];
   for (const match of text.textContent.matchAll(/\\\(|\\\[|\$\$|\\begin\{/g)) {
     const start = match.index;
@@ -166,12 +167,11 @@ def test_page_reads_offline(page, browser, book):
         problems.append("no widget output: the widget check has nothing to check")
     if report["animation_icons"] != report["animation_buttons"]:
         problems.append(f"{report['animation_icons']} of {report['animation_buttons']} animation buttons show an icon")
-    remote = [url for url in report["remote"] if url not in TOLERATED_REMOTE]
-    if remote:
-        problems.append(f"loads from the network: {remote}")
-    failed = [entry["message"] for entry in browser.get_log("browser")
-              if entry["level"] == "SEVERE" and ("net::ERR" in entry["message"] or "CORS" in entry["message"])
-              and not any(url in entry["message"] for url in TOLERATED_REMOTE)]
-    if failed:
-        problems.append("resources that failed to load:\n  " + "\n  ".join(failed[:8]))
+    if report["remote"]:
+        problems.append(f"links scripts or stylesheets on the network: {report['remote']}")
+    if report["requests"]:
+        problems.append(f"requests that leave the book: {report['requests'][:8]}")
+    errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    if errors:
+        problems.append("errors in the browser's console:\n  " + "\n  ".join(errors[:8]))
     assert not problems, f"{page}.html read offline:\n- " + "\n- ".join(problems)

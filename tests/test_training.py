@@ -508,3 +508,14 @@ def test_a_conditional_critic_gets_the_real_labels_in_its_gradient_penalty():
     trainer.objective = WGANGP()
     history = trainer.fit(2)
     assert all(value > 0 for value in history["gradient_penalty"])
+
+
+def test_the_progress_bar_shows_the_steps_of_a_fit_and_nothing_for_a_fit_with_no_step(capsys):
+    from gan_course.training import ProgressBar
+
+    trainer = make_trainer(hooks=[ProgressBar("run")])
+    trainer.fit(0)  # a fresh run's first record, as chapters take at stage 0: no step, no bar
+    assert "run" not in capsys.readouterr().err
+    trainer.fit(3)
+    shown = capsys.readouterr().err
+    assert "run: 100%" in shown and "3/3" in shown

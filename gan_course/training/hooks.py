@@ -92,14 +92,16 @@ class DivergenceGuard(Hook):
 
 
 class ProgressBar(Hook):
-    """A progress bar over the steps of each ``fit`` call, with the latest D and G losses."""
+    """A progress bar over the steps of each ``fit`` call, with the latest D and G losses; none for a call with no
+    step to make (``fit(0)`` on a fresh run)."""
 
     def __init__(self, desc: str = "training"):
         self.desc = desc
         self._bar = None
 
     def on_fit_start(self, trainer: GANTrainer, steps: int) -> None:
-        self._bar = progress_bar(steps, self.desc, "step", initial=trainer.step)
+        if steps > trainer.step:
+            self._bar = progress_bar(steps, self.desc, "step", initial=trainer.step)
 
     def on_log(self, trainer: GANTrainer, steps: range, records: dict[str, Tensor]) -> None:
         latest = {name: f"{records[name][-1].item():.3f}" for name in ("d_loss", "g_loss") if name in records}
