@@ -62,7 +62,8 @@ def configure(app: Sphinx) -> None:
     """Serve ``static/widgets_mathjax3.js``; give the theme its colour mode for a reader's first visit; and, with no
     copies of the sources in the site (``html_copy_source:
     false``), no download menu linking to them."""
-    app.config.html_static_path.append(str(HERE / "static"))
+    if str(HERE / "static") not in app.config.html_static_path:
+        app.config.html_static_path.append(str(HERE / "static"))
     app.config.html_context.setdefault("default_mode", "auto")
     if not app.config.html_copy_source:
         app.config.html_theme_options["use_download_button"] = False

@@ -1,7 +1,7 @@
 """The rendered book read as a reader reads it, offline: each page of the table of contents opened from disk in
 headless Chromium with every network request refused, after which the formulas are typeset by MathJax (no raw TeX
-left), every figure has loaded, the widget outputs are drawn, nothing was asked of the network, and the browser's
-console holds no error.
+left), every figure has loaded, the widget outputs are drawn, no code cell or output is clipped, nothing was asked of
+the network, and the browser's console holds no error.
 
 Needs Chromium and its WebDriver (Debian: `apt-get install chromium chromium-driver`) and selenium (the `test`
 extra). Without them the tests skip, unless GAN_COURSE_REQUIRE_BROWSER=1 (as in CI), where they fail."""
@@ -128,6 +128,9 @@ const done = arguments[arguments.length - 1];
   // the page's text, code and typeset formulas left out: TeX delimiters left there were not typeset
   const text = document.body.cloneNode(true);
   text.querySelectorAll("pre, code, script, style, textarea, mjx-container").forEach(e => e.remove());
+  // code cells and printed outputs wider than their box: a reader would have to scroll to see their end
+  report.clipped = [...document.querySelectorAll("div.cell_input pre, div.cell_output pre")]
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 60));
   // every request the page made once loaded, widgets and images included: none may leave the book
   report.requests = performance.getEntriesByType("resource").map(entry => entry.name)
     .filter(url => !/^(file|data|blob):/.test(url));
@@ -169,6 +172,8 @@ def test_page_reads_offline(page, browser, book):
         problems.append(f"{report['animation_icons']} of {report['animation_buttons']} animation buttons show an icon")
     if report["remote"]:
         problems.append(f"links scripts or stylesheets on the network: {report['remote']}")
+    if report["clipped"]:
+        problems.append(f"{len(report['clipped'])} cells wider than the page, such as {report['clipped'][:3]}")
     if report["requests"]:
         problems.append(f"requests that leave the book: {report['requests'][:8]}")
     errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
