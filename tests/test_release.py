@@ -182,9 +182,9 @@ def _results(client, nb, tests: Path, questions: list[str]) -> dict[str, list[bo
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_student_notebook_runs_its_checks_fail_on_the_stubs_and_pass_on_the_answers(released, chapter, tmp_path,
                                                                                    monkeypatch):
-    """The student notebook runs top to bottom; then every check, public and hidden, fails on its stubs. The
-    instructor notebook is the same notebook with the answers in place of the stubs (checked cell by cell), so its
-    answers are run in the same kernel, after which every check passes."""
+    """The student notebook runs top to bottom, its hand-in cell included; then every check, public and hidden, fails
+    on its stubs. The instructor notebook is the same notebook with the answers in place of the stubs (checked cell by
+    cell), so its answers are run in the same kernel, after which every check passes."""
     questions = [e.question for e in read_exercises(chapter) if e.autograded]
     folder = tmp_path / "student"
     shutil.copytree(released / "student" / chapter.stem, folder)
@@ -196,15 +196,18 @@ def test_student_notebook_runs_its_checks_fail_on_the_stubs_and_pass_on_the_answ
     def tagged(cell, tag):
         return tag in cell.metadata.get("tags", [])
 
-    assert [c.source for c in student.cells if c.cell_type == "code" and not tagged(c, "otter_answer_cell")] == [
+    assert [c.source for c in student.cells if c.cell_type == "code"
+            and not tagged(c, "otter_answer_cell") and not tagged(c, "otter_ignore")] == [
         c.source for c in instructor.cells if c.cell_type == "code" and not tagged(c, "otter_assign_solution_cell")
     ]
     monkeypatch.setenv("GAN_COURSE_PROFILE", "fast")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(folder / chapter.name))  # as Jupyter server starts a notebook's kernel
     client = NotebookClient(student, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
     with client.setup_kernel():
         for index, cell in enumerate(student.cells):
             if cell.cell_type == "code":
                 client.execute_cell(cell, index)
+        assert (folder / f"{chapter.stem}-submission.ipynb").is_file(), "the last cell hands the notebook in"
         if not questions:
             return
         on_stubs = _results(client, student, tmp_path / "autograder" / "tests", questions)
