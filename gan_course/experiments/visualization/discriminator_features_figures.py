@@ -50,15 +50,16 @@ def plot_saliency(image: Tensor, saliencies: Sequence[UnitSaliency]) -> Figure:
     """For each unit: the magnitudes of its plain gradient and of its guided backpropagation (the ranking
     :func:`~gan_course.experiments.visualization.discriminator_features.share_on_ink` uses for both), beside the
     input."""
-    fig, axes = plt.subplots(2, len(saliencies) + 1, figsize=(1.6 * (len(saliencies) + 1), 3.4), squeeze=False)
+    # about the text column's width (7 in), so that the 10-point titles stay 10 points in the book
+    fig, axes = plt.subplots(2, len(saliencies) + 1, figsize=(1.0 * (len(saliencies) + 1), 2.9), squeeze=False)
     for ax in axes.flat:
         ax.set_axis_off()
     axes[0, 0].imshow(image[0].numpy(), cmap="gray", vmin=-1, vmax=1)
-    axes[0, 0].set_title("input", fontsize=8)
+    axes[0, 0].set_title("input", fontsize=10)
     for column, unit in enumerate(saliencies, start=1):
         axes[0, column].imshow(np.abs(unit.gradient), cmap="gray")
-        axes[0, column].set_title(f"unit {unit.channel}\n|gradient|", fontsize=8)
+        axes[0, column].set_title(f"unit {unit.channel}\n|gradient|", fontsize=10)
         axes[1, column].imshow(np.abs(unit.guided), cmap="gray")
-        axes[1, column].set_title("|guided|", fontsize=8)
+        axes[1, column].set_title("|guided|", fontsize=10)
     fig.tight_layout()
     return fig

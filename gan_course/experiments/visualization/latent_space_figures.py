@@ -20,7 +20,7 @@ def plot_embedding(coordinates: np.ndarray, labels: np.ndarray, generated: np.nd
             chosen = mask & (labels == cls)
             ax.scatter(*coordinates[chosen].T, s=size, marker=marker, color=colours(cls), alpha=alpha,
                        label=str(cls) if marker == "o" else None, linewidths=0.8)
-    ax.legend(title="class (dots real, crosses generated)", fontsize=7, title_fontsize=7, ncols=5, loc="best")
+    ax.legend(title="class (dots real, crosses generated)", fontsize=9, title_fontsize=9, ncols=5, loc="best")
     ax.set(title=title, xticks=[], yticks=[])
     fig.tight_layout()
     return fig
@@ -28,7 +28,8 @@ def plot_embedding(coordinates: np.ndarray, labels: np.ndarray, generated: np.nd
 
 def plot_walk(walk: WalkReading, title: str) -> Figure:
     """A latent walk's images above the classifier's probability of each class along it and each step's change."""
-    fig, (images, reading, change) = plt.subplots(3, 1, figsize=(10, 6.5), gridspec_kw=dict(height_ratios=(1, 1.3, 0.9)))
+    # about the text column's width (7 in): the book shows labels and legend at their size
+    fig, (images, reading, change) = plt.subplots(3, 1, figsize=(7.5, 6), gridspec_kw=dict(height_ratios=(0.8, 1.3, 0.9)))
     show_images(walk.images, nrow=len(walk.images), ax=images, title=title)
     steps = np.arange(len(walk.labels))
     colours = plt.get_cmap("tab10")
@@ -36,7 +37,7 @@ def plot_walk(walk: WalkReading, title: str) -> Figure:
         if walk.probabilities[:, cls].max() > 0.1:
             reading.plot(steps, walk.probabilities[:, cls], color=colours(cls), label=f"p({cls})")
     reading.set(ylabel="classifier", xlim=(0, len(steps) - 1), ylim=(0, 1.02))
-    reading.legend(fontsize=7, ncols=5)
+    reading.legend(fontsize=9, ncols=5)
     change.bar(steps[1:] - 0.5, walk.change, width=0.8, color="0.4")
     change.set(xlabel="step along the walk", ylabel="pixel change", xlim=(0, len(steps) - 1),
                title=f"roughness (largest step / mean step) {walk.roughness:.2f} · class switches {walk.switches}")
