@@ -31,11 +31,10 @@ def mnist_test_split(tmp_path: Path) -> Path:
     pytest.skip("MNIST's test split is not on this machine (expected in data/MNIST/raw or ../shared/data/mnist)")
 
 
-@pytest.fixture
-def fake_colab(monkeypatch):
-    """A stand-in for Colab's kernel module: ``_message.blocking_request("get_ipynb")`` answers with ``state["sent"]``;
-    ``files.download`` records what it was given."""
-    state = {"sent": None, "downloaded": [], "requests": []}
+def colab_module(state: dict) -> types.ModuleType:
+    """A stand-in for Colab's kernel module ``google.colab``: ``_message.blocking_request("get_ipynb")`` answers with
+    ``state["sent"]`` (raises it if it is an exception) and records the request in ``state["requests"]``;
+    ``files.download`` records its path in ``state["downloaded"]``."""
 
     def blocking_request(kind, request="", timeout_sec=None):
         state["requests"].append((kind, timeout_sec))
@@ -46,7 +45,14 @@ def fake_colab(monkeypatch):
     module = types.ModuleType("google.colab")
     module._message = types.SimpleNamespace(blocking_request=blocking_request)
     module.files = types.SimpleNamespace(download=lambda path: state["downloaded"].append(path))
+    return module
+
+
+@pytest.fixture
+def fake_colab(monkeypatch):
+    """Colab's kernel module stood in for while a test runs (:func:`colab_module`); set ``state["sent"]``."""
+    state = {"sent": None, "downloaded": [], "requests": []}
     if "google" not in sys.modules:
         monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
-    monkeypatch.setitem(sys.modules, "google.colab", module)
+    monkeypatch.setitem(sys.modules, "google.colab", colab_module(state))
     return state

@@ -14,13 +14,14 @@ import sys
 import types
 import zipfile
 from pathlib import Path
+from unittest import mock
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 from otter.assign.solutions import replace_solutions
 
-from conftest import ROOT
+from conftest import ROOT, colab_module
 from tools import release as release_tool
 from tools.exercises import SOLUTION_RE, chapters, read_exercises, revealed_answers
 
@@ -280,28 +281,18 @@ def _colab_json(worked: nbformat.NotebookNode) -> dict:
 
 def _hand_in_from_colab(released: Path, folder: Path) -> Path:
     """A student's finished notebook of GRADED, handed in from Colab by the notebook's own last cell into ``folder``
-    (Colab's kernel module stood in for, as tests/conftest.py's fake_colab does)."""
-    downloaded = []
-    module = types.ModuleType("google.colab")
-    module._message = types.SimpleNamespace(
-        blocking_request=lambda kind, request="", timeout_sec=None: {"ipynb": _colab_json(_worked(released, GRADED))})
-    module.files = types.SimpleNamespace(download=downloaded.append)
-    saved = {name: sys.modules.get(name) for name in ("google", "google.colab")}
-    sys.modules.setdefault("google", types.ModuleType("google"))
-    sys.modules["google.colab"] = module
+    (Colab's kernel module stood in for by tests/conftest.py's ``colab_module``)."""
+    state = {"sent": _colab_json(_worked(released, GRADED)), "downloaded": [], "requests": []}
     here = Path.cwd()
-    try:
-        os.chdir(folder)
-        exec(_hand_in_cell(released, GRADED), {})
-    finally:
-        os.chdir(here)
-        for name, value in saved.items():
-            if value is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = value
+    with mock.patch.dict(sys.modules, {"google.colab": colab_module(state)}):
+        sys.modules.setdefault("google", types.ModuleType("google"))
+        try:
+            os.chdir(folder)
+            exec(_hand_in_cell(released, GRADED), {})
+        finally:
+            os.chdir(here)
     submission = folder / f"{GRADED.stem}-submission.ipynb"
-    assert downloaded == [submission.name] and submission.is_file()
+    assert state["downloaded"] == [submission.name] and submission.is_file()
     return submission
 
 
