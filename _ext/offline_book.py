@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -32,6 +31,7 @@ MATHJAX_LOADED = "tex-chtml.js"
 
 
 def one_copy_of_each_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object) -> None:
+    """Keep the first of scripts that differ only in being named ``None`` or ``""``."""
     seen, kept = set(), []
     for script in context.get("script_files", []):
         attributes = getattr(script, "attributes", {})
@@ -41,6 +41,10 @@ def one_copy_of_each_script(app: Sphinx, pagename: str, templatename: str, conte
             kept.append(script)
     if "script_files" in context:
         context["script_files"][:] = kept
+
+
+def no_cdn_stylesheet(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object) -> None:
+    """Remove the Font Awesome link of matplotlib's animations from the page's body."""
     if "body" in context:
         context["body"] = CDN_FONT_AWESOME.sub("", context["body"])
 
@@ -53,15 +57,11 @@ def drop_unused_mathjax(app: Sphinx, exception: Exception | None) -> None:
     for path in mathjax.glob("*.js"):
         if path.name not in (MATHJAX_LOADED, "startup.js", "core.js", "loader.js"):
             path.unlink()
-    node = mathjax / "es5"
-    if node.is_dir():
-        shutil.rmtree(node)
 
 
 def configure(app: Sphinx) -> None:
     """Serve ``static/widgets_mathjax3.js``; give the theme its colour mode for a reader's first visit; and, with no
-    copies of the sources in the site (``html_copy_source:
-    false``), no download menu linking to them."""
+    copies of the sources in the site (``html_copy_source: false``), no download menu linking to them."""
     if str(HERE / "static") not in app.config.html_static_path:
         app.config.html_static_path.append(str(HERE / "static"))
     app.config.html_context.setdefault("default_mode", "auto")
@@ -72,6 +72,7 @@ def configure(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", configure)
     app.connect("html-page-context", one_copy_of_each_script)
+    app.connect("html-page-context", no_cdn_stylesheet)
     app.connect("build-finished", drop_unused_mathjax)
     app.add_js_file("widgets_mathjax3.js", priority=200)  # before MathJax and the widgets' embed bundle
     return {"parallel_read_safe": True, "parallel_write_safe": True}
