@@ -169,11 +169,6 @@ def _figure_cells(path: Path) -> list[dict]:
             and any(k.startswith("image/") for o in c.get("outputs", []) for k in o.get("data", {}))]
 
 
-SHARED_CAPTION_PENDING = {  # (chapter, first line of the cell): to split at the cell's next re-execution
-    ("11_visualization", 'fig = plot_histograms(collapsing["statistics"])'),  # needs the 24-minute freeze run; issue 24
-}
-
-
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_every_figure_has_its_code_behind_a_toggle_and_a_caption(chapter):
     for cell in _figure_cells(chapter):
@@ -183,10 +178,9 @@ def test_every_figure_has_its_code_behind_a_toggle_and_a_caption(chapter):
         figure = cell["metadata"].get("mystnb", {}).get("figure", {})
         assert len(figure.get("caption", "")) >= 20, f"{chapter.name}: give the figure of {head!r} a caption"
         images = sum(k.startswith("image/") for o in cell["outputs"] for k in o.get("data", {}))
-        assert "name" in figure or images > 1, f"{chapter.name}: name the figure of {head!r} so text can refer to it"
-        if (chapter.stem, head.split("\n")[0]) not in SHARED_CAPTION_PENDING:
-            assert images <= 1, (f"{chapter.name}: {head!r} draws {images} figures under one caption; draw each in its "
-                                 "own cell with its own caption")
+        assert "name" in figure, f"{chapter.name}: name the figure of {head!r} so text can refer to it"
+        assert images <= 1, (f"{chapter.name}: {head!r} draws {images} figures under one caption; draw each in its "
+                             "own cell with its own caption")
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)

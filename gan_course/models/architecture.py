@@ -8,7 +8,6 @@ that the formula gives the shape PyTorch produced.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import torch
@@ -16,6 +15,7 @@ from torch import Tensor, nn
 
 from gan_course.models.convolution_arithmetic import conv_output_size, conv_transpose_output_size
 from gan_course.eval_mode import eval_mode
+from gan_course.tables import html_table
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,7 @@ class ArchitectureTable:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in ("layer", "module", "output shape", "parameters", "size rule"))
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in self._rows())
-        return f"<table><caption>{html.escape(self.title)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        return html_table(("layer", "module", "output shape", "parameters", "size rule"), self._rows(), self.title)
 
 
 def _pair_first(value: int | tuple[int, ...]) -> int:

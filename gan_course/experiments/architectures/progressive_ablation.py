@@ -36,6 +36,7 @@ from gan_course.metrics.protocol import MNISTEvaluation, MNISTScore
 from gan_course.models.progan import feature_rms
 from gan_course.recipes import progan_trainer
 from gan_course.seed import seed_everything
+from gan_course.tables import html_table, pretty_as_text
 from gan_course.training.ema import ema_of
 from gan_course.training.hooks import TrainingDiverged
 from gan_course.training.parallel import run_parallel
@@ -127,7 +128,8 @@ def train_variant(
 
 @dataclass
 class AblationTable:
-    """The runs of :func:`ablate_progan`, scored; ``str(table)`` prints mean ± standard deviation over the seeds."""
+    """The runs of :func:`ablate_progan`, scored: mean ± standard deviation over the seeds, printed as text and shown
+    as an HTML table in a notebook."""
 
     variants: list[str]
     seeds: tuple[int, ...]
@@ -146,22 +148,40 @@ class AblationTable:
             return math.nan, math.nan
         return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else math.nan
 
-    def __str__(self) -> str:
-        width = max(len(name) for name in self.variants)
-        lines = [f"{'':{width}s}  {'averaged G: FCD':>16s}  {'G: FCD':>16s}  {'classes':>7s}  {'KL':>11s}  "
-                 f"{'feature RMS, last block':>23s}  finished"]
+    def caption(self) -> str:
+        shown = sorted({run.images_shown for run in self.runs})
+        images = f"{shown[0]:,}" if len(shown) == 1 else f"{shown[0]:,} to {shown[-1]:,}"
+        return (f"n = {len(self.seeds)} seeds per variant, {images} images shown per run; mean ± sample standard "
+                "deviation over the finished runs")
+
+    def rows(self) -> list[list[str]]:
+        """The table's cells as text, header first: the averaged and the raw G's FCD, the classes covered and the
+        KL to uniform of the averaged G, G's feature RMS at its last block (mean, and range over the runs)."""
+        rows = [["variant", "averaged G: FCD", "G: FCD", "classes", "KL", "feature RMS, last block", "finished"]]
         for name in self.variants:
-            cells = []
+            cells = [name]
             for which, metric, digits in (("average", "fcd", 1), ("raw", "fcd", 1), ("average", "classes", 1),
                                           ("average", "kl", 2)):
                 mean, std = self.mean_std(name, which, metric)
                 cells.append(f"{mean:.{digits}f} ± {std:.{digits}f}")
             finished = [run for run in self.of(name) if run.diverged is None]
             rms = [run.rms[-1] for run in finished]
-            rms_text = f"{statistics.fmean(rms):.3g} ({min(rms):.3g}–{max(rms):.3g})" if rms else "—"
-            lines.append(f"{name:{width}s}  {cells[0]:>16s}  {cells[1]:>16s}  {cells[2]:>7s}  {cells[3]:>11s}  "
-                         f"{rms_text:>23s}  {len(finished)}/{len(self.of(name))}")
+            cells.append(f"{statistics.fmean(rms):.3g} ({min(rms):.3g}–{max(rms):.3g})" if rms else "—")
+            rows.append(cells + [f"{len(finished)}/{len(self.of(name))}"])
+        return rows
+
+    def __str__(self) -> str:
+        rows = self.rows()
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = [self.caption()] + ["  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
+                                              for i, (cell, width) in enumerate(zip(row, widths))) for row in rows]
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        header, *body = self.rows()
+        return html_table(header, body, self.caption())
+
+    _repr_pretty_ = pretty_as_text
 
 
 def ablate_progan(

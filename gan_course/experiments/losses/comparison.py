@@ -17,7 +17,6 @@ the optimizer both networks get.
 
 from __future__ import annotations
 
-import html
 import math
 import pickle
 from functools import partial
@@ -35,6 +34,7 @@ from gan_course.losses.objective import Objective
 from gan_course.metrics.modes import ModeCoverage, mode_coverage
 from gan_course.models import MLPDiscriminator, MLPGenerator
 from gan_course.seed import seed_everything
+from gan_course.tables import html_table, pretty_as_text
 from gan_course.training import GANTrainer, TrainingDiverged
 from gan_course.training.parallel import run_parallel, worker_count
 
@@ -152,10 +152,9 @@ class ComparisonTable:
 
     def _repr_html_(self) -> str:
         header, *body = self.rows()
-        head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
-        rows = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in body)
-        return (f"<table><caption>{html.escape(self.caption())}</caption><thead><tr>{head}</tr></thead>"
-                f"<tbody>{rows}</tbody></table>")
+        return html_table(header, body, self.caption())
+
+    _repr_pretty_ = pretty_as_text
 
 
 def _spread(summary: tuple[float, float, int], spec: str, scale: float = 1.0) -> str:

@@ -1,0 +1,24 @@
+"""Result tables that render as HTML tables in a notebook and in the book, where a printed table wider than the text
+column (about 77 characters at 1280 px) would wrap; the same rows print as aligned text in a terminal."""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Sequence
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "") -> str:
+    """An HTML ``<table>`` of text cells (escaped), with an optional caption; a blank header cell stays blank."""
+    widths = {len(row) for row in rows} | {len(header)}
+    if len(widths) != 1:
+        raise ValueError(f"every row needs as many cells as the header ({len(header)}), got rows of {sorted(widths)}")
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def pretty_as_text(table: Any, printer: Any, cycle: bool) -> None:
+    """IPython's plain-text form of a table (``_repr_pretty_``): its aligned text, ``str(table)``, rather than the
+    dataclass's field-by-field ``repr``."""
+    printer.text(str(table))
