@@ -131,6 +131,25 @@ const done = arguments[arguments.length - 1];
   // code cells and printed outputs wider than their box: a reader would have to scroll to see their end
   report.clipped = [...document.querySelectorAll("div.cell_input pre, div.cell_output pre")]
     .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 60));
+  // printed tables: three or more lines in a row with columns (gaps of two spaces or more) must fit their box, or
+  // their columns fall apart where the lines wrap; and an HTML table must not be wider than its output area
+  const pen = document.createElement("canvas").getContext("2d");
+  report.wrapped_tables = [];
+  for (const pre of document.querySelectorAll("div.cell_output pre")) {
+    const style = getComputedStyle(pre);
+    pen.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    let rows = [];
+    for (const line of [...pre.textContent.split("\n"), ""]) {
+      if (/\S {2,}\S/.test(line.trim())) { rows.push(line); continue; }
+      const wide = rows.length >= 3 ? rows.find(row => pen.measureText(row).width > room + 1) : undefined;
+      if (wide) report.wrapped_tables.push(wide.slice(0, 60));
+      rows = [];
+    }
+  }
+  report.wrapped_tables.push(...[...document.querySelectorAll("div.cell_output table")]
+    .filter(table => table.scrollWidth > table.parentElement.clientWidth + 1)
+    .map(table => table.textContent.slice(0, 60)));
   // every request the page made once loaded, widgets and images included: none may leave the book
   report.requests = performance.getEntriesByType("resource").map(entry => entry.name)
     .filter(url => !/^(file|data|blob):/.test(url));
@@ -174,6 +193,10 @@ def test_page_reads_offline(page, browser, book):
         problems.append(f"links scripts or stylesheets on the network: {report['remote']}")
     if report["clipped"]:
         problems.append(f"{len(report['clipped'])} cells wider than the page, such as {report['clipped'][:3]}")
+    if report["wrapped_tables"]:
+        problems.append(f"{len(report['wrapped_tables'])} printed tables wider than their box (their lines wrap), such "
+                        f"as {report['wrapped_tables'][:3]}: print fewer or narrower columns, tag the cell full-width, "
+                        "or display an HTML table")
     if report["requests"]:
         problems.append(f"requests that leave the book: {report['requests'][:8]}")
     errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]

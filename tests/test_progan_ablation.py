@@ -102,6 +102,10 @@ def test_the_table_scores_both_generators_of_finished_runs_on_clipped_crops():
         assert table.mean_std(name, "average", "classes") == (10.0, 0.0)
     text = str(table)
     assert "no equalized learning rate" in text and "2/2" in text and "averaged G" in text
+    shown = table.runs[0].images_shown
+    assert shown > 0 and text.splitlines()[0].startswith(f"n = 2 seeds per variant, {shown:,} images shown per finished")
+    html = table._repr_html_()  # a notebook shows the table as HTML, every variant a row
+    assert html.count("<tr>") == 1 + len(variants) and "<td>no equalized learning rate</td>" in html
     with pytest.raises(ValueError, match="metric must be"):
         table.mean_std("ProGAN", "raw", "is")
 
@@ -129,6 +133,7 @@ def test_a_diverged_run_stays_in_the_table_without_scores(monkeypatch):
     assert table.runs[1].diverged and table.runs[1].scores == {}
     mean, std = table.mean_std("ProGAN", "raw")
     assert mean == table.runs[0].scores["raw"].fcd and math.isnan(std) and "1/2" in str(table)
+    assert f"{table.runs[0].images_shown:,} images shown per finished run" in table.caption()  # not the diverged run's 0
 
 
 def test_bad_input_is_explained():

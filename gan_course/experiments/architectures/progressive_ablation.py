@@ -149,10 +149,12 @@ class AblationTable:
         return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else math.nan
 
     def caption(self) -> str:
-        shown = sorted({run.images_shown for run in self.runs})
-        images = f"{shown[0]:,}" if len(shown) == 1 else f"{shown[0]:,} to {shown[-1]:,}"
-        return (f"n = {len(self.seeds)} seeds per variant, {images} images shown per run; mean ± sample standard "
-                "deviation over the finished runs")
+        """Seeds per variant, images each finished run was shown, and what the cells give."""
+        shown = sorted({run.images_shown for run in self.runs if run.diverged is None})
+        images = ("no run finished" if not shown else f"{shown[0]:,} images shown per finished run" if len(shown) == 1
+                  else f"{shown[0]:,} to {shown[-1]:,} images shown per finished run")
+        return (f"n = {len(self.seeds)} seeds per variant, {images}; mean ± sample standard deviation over the "
+                "finished runs")
 
     def rows(self) -> list[list[str]]:
         """The table's cells as text, header first: the averaged and the raw G's FCD, the classes covered and the

@@ -56,7 +56,7 @@ def plot_layer_gradient_norms(norms: Mapping[str, Sequence[float]], ax: Axes | N
         ax.semilogy(layers[shown], values[shown], marker="o", label=label)
     ax.set_xlabel("critic layer (1 = input)")
     ax.set_ylabel("gradient norm (log scale)")
-    ax.legend(fontsize=8)
+    ax.legend()
     return ax
 
 

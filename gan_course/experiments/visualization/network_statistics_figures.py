@@ -35,7 +35,7 @@ def plot_gradient_norms(statistics: NetworkStatistics, ax: plt.Axes | None = Non
         for parameter, norms in statistics.gradient_norms[name].items():
             ax.plot(statistics.steps[1:], norms[1:], style, lw=1, label=f"{name[0].upper()} {parameter}")
     ax.set(yscale="log", xlabel="step", ylabel="gradient norm", title="each layer's gradient norm at its last update")
-    ax.legend(fontsize=6, ncols=2)
+    ax.legend(fontsize=9, ncols=2, loc="lower left")
     return ax
 
 
@@ -46,5 +46,5 @@ def plot_coverage(coverages: dict[str, Coverage], ax: plt.Axes | None = None) ->
     for name, coverage in coverages.items():
         ax.plot(coverage.steps, coverage.classes, marker="o", ms=3, label=name)
     ax.set(xlabel="step", ylabel="classes covered", ylim=(0, 10.5), title="the fixed-noise samples read by the classifier")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
