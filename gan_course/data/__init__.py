@@ -1,5 +1,12 @@
-"""Data for the course: toy distributions with true densities, MNIST, and resumable batch streams."""
+"""Data for the course: toy distributions with true densities, MNIST, Fashion-MNIST, and resumable batch streams."""
 
+from gan_course.data.fashion_mnist import (
+    FashionMNISTFileError,
+    fashion_roles,
+    load_fashion_mnist,
+    load_fashion_mnist_role,
+    load_fashion_mnist_split,
+)
 from gan_course.data.mnist import (
     ROLE_SIZES,
     LabeledImages,
@@ -17,6 +24,7 @@ from gan_course.data.toy import GaussianMixture1D, GaussianMixture2D, SwissRoll,
 
 __all__ = [
     "Cropped",
+    "FashionMNISTFileError",
     "GaussianMixture1D",
     "GaussianMixture2D",
     "LabeledImages",
@@ -28,8 +36,12 @@ __all__ = [
     "TensorStream",
     "Unpaired",
     "default_data_root",
+    "fashion_roles",
     "gaussian_1d",
     "grid",
+    "load_fashion_mnist",
+    "load_fashion_mnist_role",
+    "load_fashion_mnist_split",
     "load_mnist",
     "load_mnist_role",
     "load_mnist_split",
