@@ -112,3 +112,35 @@ def test_missing_files_say_where_to_get_them(tmp_path, monkeypatch):
         load_fashion_mnist_split("valid", tmp_path)
     with pytest.raises(ValueError, match="role must be one of"):
         load_fashion_mnist_role("training", tmp_path)
+
+
+@pytest.fixture(scope="module")
+def evaluation(root):
+    from gan_course.metrics import FashionMNISTEvaluation
+
+    if not INSTALLED:
+        pytest.skip("apt install dataset-fashion-mnist to run this test")
+    return FashionMNISTEvaluation(root, device=torch.device("cpu"))
+
+
+def test_the_shipped_classifier_was_trained_on_its_role_and_is_checked_on_the_reference(evaluation, root):
+    from gan_course.metrics.classifier import accuracy, heldout_digits
+
+    meta = evaluation.classifier.meta
+    assert (meta["data"], meta["train_role"], meta["n_train"], meta["heldout_role"]) == ("fashion-mnist", "classifier",
+                                                                                      10_000, "reference")
+    held_out = heldout_digits(root, "fashion-mnist")
+    measured = accuracy(evaluation.classifier, held_out)
+    assert measured == pytest.approx(meta["heldout_accuracy"]) and measured > 0.88
+
+
+def test_one_protocol_scores_fashion_mnist_against_its_test_images(evaluation, root):
+    from gan_course.models import MLPGenerator
+
+    assert evaluation.n == 2000 and len(evaluation.reference) == 10_000 and evaluation.reference.split == "test"
+    assert repr(evaluation).startswith("FashionMNISTEvaluation(n=2000 samples with seed 0; reference: the 10000 "
+                                       "'reference' images of the test split")
+    floor = evaluation.floor(load_fashion_mnist(root, download=False).images)
+    torch.manual_seed(0)
+    untrained = evaluation(MLPGenerator(8, (1, 28, 28), hidden=(32,)), progress=False)
+    assert floor.fcd < 2 < 50 < untrained.fcd and floor.histogram.classes_covered == 10

@@ -29,7 +29,7 @@ from gan_course.metrics import (
     parzen_bandwidth,
     parzen_log_likelihood,
 )
-from gan_course.metrics.classifier import heldout_digits, load_mnist_classifier, shipped_classifier
+from gan_course.metrics.classifier import heldout_digits, load_classifier, shipped_classifier
 from gan_course.models import MLPGenerator
 
 # ---------------------------------------------------------------------------------------------------------------- Fréchet
@@ -115,7 +115,7 @@ def test_frechet_classifier_distance_agrees_with_torchmetrics():
     generator = torch.Generator().manual_seed(0)
     noise = torch.rand(400, 1, 28, 28, generator=generator) * 2 - 1
     blobs = torch.nn.functional.avg_pool2d(torch.rand(400, 1, 28, 28, generator=generator), 5, 1, 2) * 2 - 1
-    classifier = load_mnist_classifier(device=torch.device("cpu"))
+    classifier = load_classifier(device=torch.device("cpu"))
     ours = frechet_classifier_distance(noise, blobs, classifier, progress=False)
     metric = fid_module.FrechetInceptionDistance(feature=FeaturesOf(classifier), normalize=True)
     metric.update(noise, real=True)

@@ -1,5 +1,5 @@
-"""The MNIST classifier behind the image metrics: its shipped weights, its deterministic training, the digits it
-trains and is checked on."""
+"""The MNIST classifier behind the image metrics: its shipped weights (checked against their SHA-256), its deterministic
+training, the digits it trains and is checked on."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import pytest
 import torch
 
 from gan_course.data import ROLE_SIZES, load_mnist_role
+from gan_course.metrics import classifier as classifier_module
 from gan_course.metrics.classifier import (
     MNISTClassifier,
     augment,
     heldout_digits,
-    load_mnist_classifier,
+    load_classifier,
     main,
     save_classifier,
-    train_mnist_classifier,
+    train_classifier,
 )
 
 SHIPPED = resources.files("gan_course.metrics") / "weights" / "mnist_classifier.pt"
@@ -26,11 +27,12 @@ def test_the_shipped_weights_are_small_and_load_with_weights_only():
     assert SHIPPED.is_file() and SHIPPED.stat().st_size < 400 * 1024
     checkpoint = torch.load(SHIPPED, map_location="cpu", weights_only=True)
     assert set(checkpoint) == {"state_dict", "meta"}
-    classifier = load_mnist_classifier(device=torch.device("cpu"))
+    classifier = load_classifier(device=torch.device("cpu"))
     assert not classifier.training
     assert classifier.meta["heldout_accuracy"] >= 0.99 and classifier.meta["seed"] == 0
     meta = classifier.meta
-    assert (meta["train_role"], meta["heldout_role"], meta["n_train"]) == ("classifier", "reference", 3000)
+    assert (meta["data"], meta["train_role"], meta["heldout_role"], meta["n_train"]) == ("mnist", "classifier",
+                                                                                        "reference", 3000)
     x = torch.zeros(3, 1, 28, 28)
     assert classifier.features(x).shape == (3, 64) and classifier(x).shape == (3, 10)
     with pytest.raises(ValueError, match=r"digits must have shape \(N, 1, 28, 28\)"):
@@ -41,7 +43,7 @@ def test_loading_the_classifier_draws_no_random_number():
     torch.manual_seed(0)
     expected = torch.rand(3)
     torch.manual_seed(0)
-    classifier = load_mnist_classifier(device=torch.device("cpu"))
+    classifier = load_classifier(device=torch.device("cpu"))
     assert torch.equal(torch.rand(3), expected)  # building the metrics after seed_everything leaves a run unchanged
     reference = torch.load(SHIPPED, map_location="cpu", weights_only=True)["state_dict"]
     assert all(torch.equal(value, reference[key]) for key, value in classifier.state_dict().items())
@@ -49,8 +51,8 @@ def test_loading_the_classifier_draws_no_random_number():
 
 
 def test_missing_weights_say_how_to_make_them(tmp_path):
-    with pytest.raises(FileNotFoundError, match="python -m gan_course.metrics.classifier --out"):
-        load_mnist_classifier(tmp_path / "none.pt")
+    with pytest.raises(FileNotFoundError, match="python -m gan_course.metrics.classifier --data mnist --out"):
+        load_classifier(tmp_path / "none.pt")
 
 
 def test_augmentation_is_seeded_keeps_the_background_and_is_the_identity_without_motion():
@@ -74,8 +76,8 @@ def test_it_trains_on_the_classifier_digits_and_is_checked_on_the_reference(mnis
 
 def test_training_is_deterministic_and_records_its_roles(mnist_test_split, tmp_path):
     def train():
-        return train_mnist_classifier(mnist_test_split, epochs=1, batch_size=100, download=False, progress=False,
-                                      device=torch.device("cpu"))
+        return train_classifier(mnist_test_split, epochs=1, batch_size=100, download=False, progress=False,
+                                device=torch.device("cpu"))
 
     first, second = train(), train()
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
@@ -85,12 +87,24 @@ def test_training_is_deterministic_and_records_its_roles(mnist_test_split, tmp_p
     assert isinstance(first, MNISTClassifier) and not first.training
     first.meta["role_sizes"] = {"classifier": 8000, "reference": 2000}
     save_classifier(first, tmp_path / "old.pt")
-    with pytest.raises(ValueError, match="trained on other digits than the course's roles"):
-        load_mnist_classifier(tmp_path / "old.pt")
+    with pytest.raises(ValueError, match="trained on other images than the course's roles"):
+        load_classifier(tmp_path / "old.pt")
+    first.meta["data"] = "fashion-mnist"
+    save_classifier(first, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="are for 'fashion-mnist', not 'mnist': load them with data='fashion-mnist'"):
+        load_classifier(tmp_path / "other.pt")
+
+
+def test_shipped_weights_that_are_not_the_recorded_file_are_refused(monkeypatch):
+    monkeypatch.setitem(classifier_module.WEIGHTS_SHA256, "mnist", "0" * 64)
+    with pytest.raises(ValueError, match="do not have their recorded SHA-256 0{64}: the file is damaged"):
+        load_classifier(device=torch.device("cpu"))
+    with pytest.raises(ValueError, match="no image data set named 'cifar'"):
+        load_classifier(data="cifar")
 
 
 def test_the_command_line_prints_the_held_out_accuracy_of_the_shipped_weights(mnist_test_split, capsys):
     with resources.as_file(SHIPPED) as path:
         main(["--evaluate", str(path), "--root", str(mnist_test_split)])
     output = capsys.readouterr().out
-    assert "held-out accuracy: 99." in output and "on the 2000 reference digits of the test split" in output
+    assert "held-out accuracy: 99." in output and "on the 2,000 images of the mnist reference role" in output

@@ -68,7 +68,9 @@ def test_the_classifier_weights_and_the_pretrained_models_ship_with_the_package(
     from gan_course.pretrained import CARDS
 
     checkpoints = {f"pretrained/weights/{name}{suffix}" for name in CARDS for suffix in (".pt", ".json")}
-    assert shipped == {"metrics/weights/mnist_classifier.pt"} | checkpoints
+    from gan_course.metrics.classifier import WEIGHTS
+
+    assert shipped == {f"metrics/weights/{name}" for name in WEIGHTS.values()} | checkpoints
 
 
 def test_jupyterlab_comes_with_the_book_extra_and_starts():

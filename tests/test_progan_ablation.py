@@ -11,7 +11,7 @@ import torch
 
 from gan_course.data import pad_images
 from gan_course.metrics.classes import ClassHistogram
-from gan_course.metrics.protocol import MNISTScore
+from gan_course.metrics.protocol import Score
 from gan_course.models import PixelNorm
 from gan_course.training import TrainingDiverged
 from gan_course.experiments.architectures import progressive_ablation
@@ -41,7 +41,7 @@ class MeanEvaluation:
         with torch.no_grad():
             images = generator(torch.randn(8, generator.latent_dim, generator=torch.Generator().manual_seed(0)))
         self.shapes.append((tuple(images.shape), images.min().item(), images.max().item()))
-        return MNISTScore(fcd=images.mean().item(), histogram=ClassHistogram((1,) * 10), n=8)
+        return Score(fcd=images.mean().item(), histogram=ClassHistogram((1,) * 10), n=8)
 
 
 def test_a_variant_may_only_switch_the_papers_features():

@@ -11,7 +11,7 @@ from torch import nn
 from gan_course.data import SamplerStream, TensorStream, ring
 from gan_course.latent import Normal
 from gan_course.losses import NonSaturating
-from gan_course.metrics.classifier import load_mnist_classifier
+from gan_course.metrics.classifier import load_classifier
 from gan_course.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from gan_course.seed import seed_everything
 from gan_course.training import GANTrainer, Snapshots
@@ -129,7 +129,7 @@ def test_switching_units_off_and_measuring_what_changed():
     correlations = unit_correlations(activations, properties)
     expected = [np.corrcoef(activations[:, unit].double().numpy(), np.arange(20.0))[0, 1] for unit in range(8)]
     assert np.allclose(correlations["ink"], expected) and np.all(correlations["constant"] == 0)
-    classifier = load_mnist_classifier(device=torch.device("cpu"))
+    classifier = load_classifier(device=torch.device("cpu"))
     same = intervention_effect(images, images, classifier)
     assert same.changed_class == 0 and same.pixel_change == 0 and same.before == same.after
     blank = intervention_effect(images, switch_off(generator, 5, list(range(8)), z), classifier)
@@ -148,7 +148,7 @@ def test_embeddings_and_latent_walks():
     with pytest.raises(ValueError, match="method must be one of"):
         embed(line, "umap")
     seed_everything(0)
-    generator, classifier = DCGANGenerator(16, 28, 1, 8).eval(), load_mnist_classifier(device=torch.device("cpu"))
+    generator, classifier = DCGANGenerator(16, 28, 1, 8).eval(), load_classifier(device=torch.device("cpu"))
     z = torch.randn(16)
     still = read_walk(generator, classifier, z, z, steps=5)
     assert np.all(still.change == 0) and still.roughness == 1.0 and still.switches == 0
@@ -207,7 +207,7 @@ def test_coverage_reads_snapshots_and_finds_the_collapse(mnist_test_split):
     from gan_course.data import load_mnist_role
 
     digits = load_mnist_role("reference", mnist_test_split, download=False)
-    classifier = load_mnist_classifier(device=torch.device("cpu"))
+    classifier = load_classifier(device=torch.device("cpu"))
     varied = digits.images[:200]
     ones = digits.images[digits.labels == 1][:200]
     coverage = coverage_over_training([(0, varied), (10, varied), (20, ones)], classifier)

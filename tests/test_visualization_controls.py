@@ -14,7 +14,7 @@ from gan_course.data import TensorStream
 from gan_course.latent import Normal
 from gan_course.losses import NonSaturating
 from gan_course.losses.gan import discriminator_loss, nonsaturating_generator_loss
-from gan_course.metrics.classifier import load_mnist_classifier
+from gan_course.metrics.classifier import load_classifier
 from gan_course.models import DCGANDiscriminator, DCGANGenerator
 from gan_course.seed import seed_everything
 from gan_course.training import GANTrainer
@@ -189,7 +189,7 @@ def test_mode_switch_measures_the_switch_alone():
 
 
 def test_a_memorised_path_jumps_once():
-    classifier = load_mnist_classifier(device=torch.device("cpu"))
+    classifier = load_classifier(device=torch.device("cpu"))
     real = _digits(2)
     path = read_memorised_path(classifier, real[0], real[1], real, steps=9)
     assert torch.equal(path.images[0], real[0]) and torch.equal(path.images[-1], real[1])

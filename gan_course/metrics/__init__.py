@@ -10,8 +10,9 @@
 * :mod:`~gan_course.metrics.linear_probe` — the discriminator as a feature extractor: a linear classifier on few labels.
 * :mod:`~gan_course.metrics.memorisation` — D's verdict on seen and unseen digits, and samples' nearest digits.
 * :mod:`~gan_course.metrics.parzen` — the Parzen-window log-likelihood estimate (and why not to trust it).
-* :mod:`~gan_course.metrics.protocol` — the one protocol that scores every MNIST model of the book.
-* :mod:`~gan_course.metrics.classifier` — the MNIST classifier, the instrument of the image metrics.
+* :mod:`~gan_course.metrics.protocol` — the one protocol that scores every model of an image data set (MNIST,
+  Fashion-MNIST).
+* :mod:`~gan_course.metrics.classifier` — the classifier of each image data set, the instrument of the image metrics.
 """
 
 from gan_course.metrics.classes import ClassHistogram, LabelAccuracy, class_histogram, label_accuracy
@@ -27,16 +28,18 @@ from gan_course.metrics.linear_probe import ProbeResult, discriminator_features,
 from gan_course.metrics.memorisation import discriminator_probabilities, nearest_distances
 from gan_course.metrics.modes import ModeCoverage, mode_coverage
 from gan_course.metrics.parzen import parzen_bandwidth, parzen_log_likelihood
-from gan_course.metrics.protocol import MNISTEvaluation, MNISTScore
+from gan_course.metrics.protocol import Evaluation, FashionMNISTEvaluation, MNISTEvaluation, Score
 
 __all__ = [
     "ClassHistogram",
+    "Evaluation",
+    "FashionMNISTEvaluation",
     "FeatureStatistics",
     "LabelAccuracy",
     "MNISTEvaluation",
-    "MNISTScore",
     "ModeCoverage",
     "ProbeResult",
+    "Score",
     "class_histogram",
     "classifier_statistics",
     "discriminator_features",

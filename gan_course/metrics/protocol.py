@@ -1,22 +1,24 @@
-r"""One evaluation protocol for every MNIST model of the book, so that numbers from different chapters stand side by
-side.
+r"""One evaluation protocol for every model of an image data set, so that numbers from different chapters stand side by
+side: :class:`MNISTEvaluation` for MNIST, :class:`FashionMNISTEvaluation` for Fashion-MNIST, the same protocol.
 
-:class:`MNISTEvaluation` fixes everything a score depends on:
+An :class:`Evaluation` fixes everything a score depends on:
 
-* the **reference**: the 2,000 test digits of the ``"reference"`` role (:func:`gan_course.data.digit_roles`),
-  which no GAN trains on and the classifier never saw;
-* the **instrument**: the course's classifier (:mod:`gan_course.metrics.classifier`), trained on the 3,000 digits of
-  the ``"classifier"`` role;
-* the **samples**: $n = 2{,}000$ draws of the model — as many as the reference has digits — with the seed 0, from the
-  prior the model was trained with;
+* the **reference**: the images of the data set's ``"reference"`` role (:mod:`gan_course.data.image_sets`), which no
+  GAN trains on and the classifier never saw — MNIST's 2,000 reference digits of the test split
+  (:func:`gan_course.data.digit_roles`), Fashion-MNIST's 10,000 test images (:func:`gan_course.data.fashion_roles`);
+* the **instrument**: the course's classifier of that data set (:mod:`gan_course.metrics.classifier`), trained on
+  the images of its ``"classifier"`` role;
+* the **samples**: $n = 2{,}000$ draws of the model — as many as MNIST's reference has digits — with the seed 0, from
+  the prior the model was trained with;
 * the **numbers**: the Fréchet classifier distance (:func:`~gan_course.metrics.frechet_classifier_distance`) and the
   class histogram (:func:`~gan_course.metrics.class_histogram`) of the same samples; for a conditional generator,
   its label accuracy on $n / 10$ samples per label.
 
-The **floor** (:meth:`MNISTEvaluation.floor`) is the score of $n$ real digits that are not the reference — the digits
+The **floor** (:meth:`Evaluation.floor`) is the score of $n$ real images that are not the reference — the images
 a GAN trains on: what a generator that copied its training data would score. The Fréchet distance is biased upwards
 at small $n$ (the measuring chapter shows by how much), so a score means something only next to scores at the same
-$n$ against the same reference, which is what the protocol guarantees.
+$n$ against the same reference, which is what the protocol guarantees; scores of different data sets are not
+comparable with each other.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from gan_course.data.mnist import ROLE_SIZES, load_mnist_role
+from gan_course.data.image_sets import image_set
+from gan_course.data.mnist import ROLE_SIZES
 from gan_course.eval_mode import eval_mode
 from gan_course.latent.priors import Prior
 from gan_course.metrics.classes import N_CLASSES, ClassHistogram, LabelAccuracy, label_accuracy
@@ -35,12 +38,12 @@ from gan_course.metrics.classifier import IMAGE_SHAPE, shipped_classifier
 from gan_course.metrics.frechet import FeatureStatistics, classifier_statistics, frechet_distance, gaussian_statistics
 from gan_course.metrics.samples import Source, batches, check_images
 
-N_SAMPLES = ROLE_SIZES["reference"]  # 2,000: generated samples per score, as many as the reference digits
+N_SAMPLES = ROLE_SIZES["reference"]  # 2,000: generated samples per score, as many as MNIST's reference digits
 SEED = 0
 
 
 @dataclass(frozen=True)
-class MNISTScore:
+class Score:
     """A model's score under the protocol: its Fréchet classifier distance and class histogram, on ``n`` samples."""
 
     fcd: float
@@ -51,23 +54,26 @@ class MNISTScore:
         return f"Fréchet classifier distance {self.fcd:6.2f} · {self.histogram}"
 
 
-class MNISTEvaluation:
-    """The course's protocol for MNIST models (see the module's docstring); build it once and call it on a model.
+class Evaluation:
+    """The course's protocol for the models of the image data set ``data`` (see the module's docstring); build it
+    once and call it on a model.
 
     ``evaluation(generator, prior=None)`` scores a generator module (drawn from ``prior``, by default
-    ``Normal(generator.latent_dim)``), a sampling function ``sample(n)``, or a tensor of at least ``n`` digits.
+    ``Normal(generator.latent_dim)``), a sampling function ``sample(n)``, or a tensor of at least ``n`` images.
     """
 
     n = N_SAMPLES
     seed = SEED
+    data = ""
 
     def __init__(self, root: str | Path | None = None, device: torch.device | None = None):
-        self.reference = load_mnist_role("reference", root)
-        self.classifier = shipped_classifier(device)
+        self.images = image_set(self.data)
+        self.reference = self.images.role("reference", root)
+        self.classifier = shipped_classifier(device, self.data)
         self.statistics: FeatureStatistics = classifier_statistics(self.reference.images, self.classifier,
                                                                    progress=False)
 
-    def __call__(self, samples: Source, prior: Prior | None = None, progress: bool | None = None) -> MNISTScore:
+    def __call__(self, samples: Source, prior: Prior | None = None, progress: bool | None = None) -> Score:
         """The Fréchet classifier distance to the reference and the class histogram, of the same ``n`` samples."""
         if isinstance(samples, Tensor):
             if len(samples) < self.n:
@@ -76,17 +82,17 @@ class MNISTEvaluation:
         where = next(self.classifier.parameters()).device
         features, counts = [], torch.zeros(N_CLASSES, dtype=torch.int64)
         with torch.no_grad(), eval_mode(self.classifier):
-            for batch in batches(samples, self.n, 500, self.seed, prior, progress, desc="MNIST score"):
+            for batch in batches(samples, self.n, 500, self.seed, prior, progress, desc=f"{self.images.title} score"):
                 hidden = self.classifier.features(check_images(batch, IMAGE_SHAPE).to(where))
                 features.append(hidden.double().cpu())
                 counts += torch.bincount(self.classifier.head(hidden).argmax(1).cpu(), minlength=N_CLASSES)
         generated = gaussian_statistics(torch.cat(features))
         fcd = frechet_distance(self.statistics.mean, self.statistics.covariance, generated.mean, generated.covariance)
-        return MNISTScore(fcd, ClassHistogram(tuple(counts.tolist())), self.n)
+        return Score(fcd, ClassHistogram(tuple(counts.tolist())), self.n)
 
-    def floor(self, real_digits: Tensor) -> MNISTScore:
-        """The score of ``n`` real digits that are not the reference (e.g. the GAN's training digits): the floor."""
-        return self(real_digits)
+    def floor(self, real_images: Tensor) -> Score:
+        """The score of ``n`` real images that are not the reference (e.g. the GAN's training images): the floor."""
+        return self(real_images)
 
     def label_accuracy(self, generator: Source, prior: Prior | None = None,
                        progress: bool | None = None) -> LabelAccuracy:
@@ -95,6 +101,19 @@ class MNISTEvaluation:
                               prior=prior, progress=progress)
 
     def __repr__(self) -> str:
-        return (f"MNISTEvaluation(n={self.n} samples with seed {self.seed}; reference: the {len(self.reference)} "
-                f"'reference' digits of the test split; instrument: the course's classifier, trained on the "
-                f"{self.classifier.meta['n_train']} 'classifier' digits)")
+        kind = self.images.kind
+        return (f"{type(self).__name__}(n={self.n} samples with seed {self.seed}; reference: the "
+                f"{len(self.reference)} 'reference' {kind} of the {self.reference.split} split; instrument: the "
+                f"course's classifier, trained on the {self.classifier.meta['n_train']} 'classifier' {kind})")
+
+
+class MNISTEvaluation(Evaluation):
+    """The protocol for MNIST: every MNIST model of the book is scored by it."""
+
+    data = "mnist"
+
+
+class FashionMNISTEvaluation(Evaluation):
+    """The protocol for Fashion-MNIST, the course's second image data set."""
+
+    data = "fashion-mnist"

@@ -32,7 +32,7 @@ from torch import Tensor, nn
 
 from gan_course.data.padding import Cropped
 from gan_course.device import default_device
-from gan_course.metrics.protocol import MNISTEvaluation, MNISTScore
+from gan_course.metrics.protocol import MNISTEvaluation, Score
 from gan_course.models.progan import feature_rms
 from gan_course.recipes import progan_trainer
 from gan_course.seed import seed_everything
@@ -42,7 +42,7 @@ from gan_course.training.hooks import TrainingDiverged
 from gan_course.training.parallel import run_parallel
 from gan_course.training.progressive import ProgressiveSchedule
 
-METRICS: dict[str, Callable[[MNISTScore], float]] = {
+METRICS: dict[str, Callable[[Score], float]] = {
     "fcd": lambda score: score.fcd,
     "classes": lambda score: float(score.histogram.classes_covered),
     "kl": lambda score: score.histogram.kl_to_uniform,
@@ -70,7 +70,7 @@ class AblationRun:
     rms: list[float] = field(default_factory=list)
     images_shown: int = 0
     diverged: str | None = None
-    scores: dict[str, MNISTScore] = field(default_factory=dict)
+    scores: dict[str, Score] = field(default_factory=dict)
 
 
 def check_variant(name: str, change: Mapping[str, Any]) -> None:
