@@ -14,7 +14,6 @@ import sys
 import types
 import zipfile
 from pathlib import Path
-from unittest import mock
 
 import nbformat
 import pytest
@@ -284,13 +283,21 @@ def _hand_in_from_colab(released: Path, folder: Path) -> Path:
     (Colab's kernel module stood in for by tests/conftest.py's ``colab_module``)."""
     state = {"sent": _colab_json(_worked(released, GRADED)), "downloaded": [], "requests": []}
     here = Path.cwd()
-    with mock.patch.dict(sys.modules, {"google.colab": colab_module(state)}):
-        sys.modules.setdefault("google", types.ModuleType("google"))
-        try:
-            os.chdir(folder)
-            exec(_hand_in_cell(released, GRADED), {})
-        finally:
-            os.chdir(here)
+    # only these two entries are put back afterwards: restoring all of sys.modules (mock.patch.dict) would drop the
+    # modules the cell imported first, torch among them, and importing torch a second time crashes the process
+    saved = {name: sys.modules.get(name) for name in ("google", "google.colab")}
+    sys.modules["google.colab"] = colab_module(state)
+    sys.modules.setdefault("google", types.ModuleType("google"))
+    try:
+        os.chdir(folder)
+        exec(_hand_in_cell(released, GRADED), {})
+    finally:
+        os.chdir(here)
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
     submission = folder / f"{GRADED.stem}-submission.ipynb"
     assert state["downloaded"] == [submission.name] and submission.is_file()
     return submission
