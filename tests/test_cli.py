@@ -133,7 +133,7 @@ def test_bad_mnist_data_exits_with_a_message_naming_the_file(damage, message, tm
     else:
         root = tmp_path / "empty"
         root.mkdir()
-    monkeypatch.setattr(mnist, "_failed_downloads", {root: "the download failed: offline (test)"})
+    monkeypatch.setattr(mnist, "_failed_downloads", {("MNIST", root): "the download failed: offline (test)"})
     monkeypatch.setenv("GAN_COURSE_DATA", str(root))
     with pytest.raises(SystemExit) as exit_:
         main(["train", "mlp", "--dry-run", "--out", str(tmp_path / "run")])

@@ -19,19 +19,16 @@ serves two of them (:func:`fashion_roles`):
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
-import io
 from pathlib import Path
-from urllib.error import URLError
 
 import torch
 from torchvision import datasets
 from torchvision.datasets.mnist import read_image_file, read_label_file
 from torchvision.datasets.utils import check_integrity
 
-from gan_course.data.mnist import FILES, LabeledImages, default_data_root
+from gan_course.data.mnist import FILES, LabeledImages, default_data_root, torchvision_download
 
 FOLDER = "FashionMNIST"
 """The folder under the data root that torchvision's ``FashionMNIST`` uses; the files lie in its ``raw/``."""
@@ -66,10 +63,6 @@ class FashionMNISTFileError(RuntimeError):
     rejects, or a wrong number of images. The message names the file and how to replace it."""
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _extract(source: Path, target: Path, trusted: bool) -> None:
     """Decompress ``source`` (a ``.gz``) to ``target``; unless ``trusted`` (torchvision checked its MD5), its content
     must have the SHA-256 of :data:`CONTENT_SHA256`."""
@@ -79,7 +72,7 @@ def _extract(source: Path, target: Path, trusted: bool) -> None:
         except (OSError, EOFError) as error:
             raise FashionMNISTFileError(f"{source} cannot be decompressed ({error}): the file is damaged. Delete it "
                                         f"and get it again from {SOURCES}.") from error
-    if not trusted and _sha256(data) != CONTENT_SHA256[target.name]:
+    if not trusted and hashlib.sha256(data).hexdigest() != CONTENT_SHA256[target.name]:
         raise FashionMNISTFileError(f"{source} does not hold Fashion-MNIST's {target.name} (its content's SHA-256 is "
                                     f"not {CONTENT_SHA256[target.name]}): it is damaged or another data set. Delete it "
                                     f"and get it again from {SOURCES}.")
@@ -87,17 +80,6 @@ def _extract(source: Path, target: Path, trusted: bool) -> None:
     partial = target.with_suffix(".partial")
     partial.write_bytes(data)
     partial.replace(target)  # a load interrupted half-way leaves no half-written file under the real name
-
-
-def _download(root: Path) -> str | None:
-    """Fetch all four files into ``<root>/FashionMNIST/raw`` through torchvision; ``None`` on success, else why not."""
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            datasets.FashionMNIST(str(root), train=True, download=True)
-    except (RuntimeError, URLError, OSError) as error:
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()] or [type(error).__name__]
-        return "the download failed: " + " ... ".join(dict.fromkeys((lines[0], lines[-1])))
-    return None
 
 
 def _file(raw: Path, name: str, root: Path, download: bool) -> Path:
@@ -109,7 +91,7 @@ def _file(raw: Path, name: str, root: Path, download: bool) -> Path:
     checksums = dict(datasets.FashionMNIST.resources)
     local, debian = raw / f"{name}.gz", DEBIAN_FOLDER / f"{name}.gz"
     if not local.is_file() and not debian.is_file() and download:
-        failure = _download(root)
+        failure = torchvision_download("FashionMNIST", root)
         if failure is not None:
             raise FileNotFoundError(f"Fashion-MNIST's {name}.gz is neither in {raw} nor in {DEBIAN_FOLDER}, and "
                                     f"{failure}. Install Debian's package (apt install dataset-fashion-mnist), or put "

@@ -93,7 +93,7 @@ ROLE_SIZES = {"classifier": 3_000, "reference": 2_000, "gan": 5_000}  # disjoint
 ROLE_SEED = 0
 
 # a download that failed is not tried again in the same process (offline, each try costs seconds of DNS timeouts)
-_failed_downloads: dict[Path, str] = {}
+_failed_downloads: dict[tuple[str, Path], str] = {}  # (torchvision's data set class, data root) -> why
 # the data folders whose fallback to the test split has been announced in this process
 _warned_fallbacks: set[Path] = set()
 
@@ -139,17 +139,19 @@ def _read_idx(reader: Callable[[str], Tensor], path: Path) -> Tensor:
         ) from error
 
 
-def _download(root: Path) -> str | None:
-    """Fetch all four files into ``<root>/MNIST/raw`` through torchvision; ``None`` on success, else why it failed."""
-    if root in _failed_downloads:
-        return _failed_downloads[root] + " (not retried in this session)"
+def torchvision_download(dataset: str, root: Path) -> str | None:
+    """Fetch all files of torchvision's ``datasets.<dataset>`` (``"MNIST"``, ``"FashionMNIST"``) into
+    ``<root>/<dataset>/raw``, checked against its MD5 sums; ``None`` on success, else why it failed. A download that
+    failed is not tried again in the same process."""
+    if (dataset, root) in _failed_downloads:
+        return _failed_downloads[dataset, root] + " (not retried in this session)"
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            datasets.MNIST(str(root), train=True, download=True)
+            getattr(datasets, dataset)(str(root), train=True, download=True)
     except (RuntimeError, URLError, OSError) as error:
         lines = [line.strip() for line in str(error).splitlines() if line.strip()] or [type(error).__name__]
-        _failed_downloads[root] = "the download failed: " + " ... ".join(dict.fromkeys((lines[0], lines[-1])))
-        return _failed_downloads[root]
+        _failed_downloads[dataset, root] = "the download failed: " + " ... ".join(dict.fromkeys((lines[0], lines[-1])))
+        return _failed_downloads[dataset, root]
     return None
 
 
@@ -181,7 +183,7 @@ def load_mnist_split(split: str, root: str | Path | None = None, download: bool 
     root = Path(root).expanduser() if root is not None else default_data_root()
     raw = root / "MNIST" / "raw"
     if not _present(raw, split):
-        failure = _download(root) if download else "download=False"
+        failure = torchvision_download("MNIST", root) if download else "download=False"
         if failure is not None:
             raise _missing(raw, failure, f"MNIST {split} split")
     return _read_split(raw, split, root)
@@ -222,7 +224,7 @@ def load_mnist(root: str | Path | None = None, download: bool = True) -> Labeled
     raw = root / "MNIST" / "raw"
     if _present(raw, "train"):
         return _read_split(raw, "train", root)
-    failure = _download(root) if download else "download=False"
+    failure = torchvision_download("MNIST", root) if download else "download=False"
     if failure is None:
         return _read_split(raw, "train", root)
     if _present(raw, "test"):
