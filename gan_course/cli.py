@@ -14,12 +14,18 @@ A checkpoint records the command's settings; resuming it with other ones is refu
 written, missing data, a device this machine does not have, a second run into the same folder, a run that diverges —
 ends in one line that names it and what to do, with exit status 1 (2 for a bad option). Ctrl-C stops the run after
 the current step, saves its checkpoint and says how to resume (exit status 130).
+
+``torchrun --nproc_per_node N -m gan_course train <recipe> …`` trains the same run on N processes — N GPUs, or N
+shares of the CPU — with the recipe's batch size as the global batch (:mod:`gan_course.distributed`); rank 0 writes
+the checkpoint, history and figures and prints, and a checkpoint resumes on any number of processes.
+``--sync-batch-norm`` makes the batch norm of the DCGAN recipes use the global batch's statistics (CUDA only).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import inspect
 import math
 import os
 import sys
@@ -43,9 +49,12 @@ from gan_course.data import (
     load_mnist,
     ring,
 )
+from gan_course.data.fashion_mnist import FashionMNISTFileError
 from gan_course.data.figures import plot_samples
+from gan_course.data.image_sets import IMAGE_SETS, image_set
 from gan_course.data.toy import SwissRoll
 from gan_course.device import DeviceError, default_device
+from gan_course.distributed import from_main, is_main, launched_by_torchrun, process_group
 from gan_course.pretrained import CARDS, PretrainedError, pretrained, read_record, recreate, weights_path
 from gan_course.profiles import PROFILE_ENV, PROFILES, current_profile
 from gan_course.recipes import RECIPES, mlp_trainer
@@ -81,11 +90,16 @@ def _toy(distribution) -> Callable[[int, int], ToyData]:
     return make
 
 
+def _images(dataset: str) -> LabeledImages:
+    """The training images of an image data set: MNIST's (:func:`_mnist`), or Fashion-MNIST's ``"gan"`` role."""
+    return _mnist() if dataset == "mnist" else image_set(dataset).role("gan")
+
+
 def _mnist() -> LabeledImages:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MNISTTestSplitWarning)
         data = load_mnist()
-    for warning in caught:
+    for warning in caught if is_main() else ():
         if isinstance(warning.message, MNISTTestSplitWarning):  # in a terminal, also say where and why
             print(f"warning: {warning.message} Looked in {warning.message.folder}: {warning.message.reason}.",
                   file=sys.stderr)
@@ -100,13 +114,16 @@ TOY_DATASETS: dict[str, Callable[[int, int], ToyData]] = {
     "grid": _toy(grid()),
     "swissroll": _toy(SwissRoll()),
 }
-DATASETS = ("mnist", *TOY_DATASETS)
+DATASETS = (*IMAGE_SETS, *TOY_DATASETS)
 TOY_RECIPE = "mlp"  # the recipe whose networks also take points of one or two coordinates
 DRY_RUN = dict(profile="fast", steps=2, batch_size=8)
+# the recipes whose networks have batch norm, which --sync-batch-norm synchronises over processes
+SYNC_RECIPES = tuple(name for name, recipe in RECIPES.items()
+                     if "sync_batch_norm" in inspect.signature(recipe.builder).parameters)
 # the options a run is made of: a checkpoint records them, and resuming with other values is refused
-SETTINGS = ("recipe", "dataset", "profile", "batch_size", "lr", "seed")
+SETTINGS = ("recipe", "dataset", "profile", "batch_size", "lr", "seed", "sync_batch_norm")
 # the errors that mean bad input rather than a bug: reported in one line, without a traceback
-INPUT_ERRORS = (OSError, MNISTFileError, CheckpointError, PretrainedError, DeviceError, TrainingDiverged)
+INPUT_ERRORS = (OSError, MNISTFileError, FashionMNISTFileError, CheckpointError, PretrainedError, DeviceError, TrainingDiverged)
 
 
 def settings(args: argparse.Namespace) -> dict[str, str | int | float]:
@@ -130,6 +147,8 @@ def build_trainer(args: argparse.Namespace, data: LabeledImages | ToyData, devic
     changes = dict(lr=args.lr, seed=args.seed)
     if "batch_size" in run:
         changes["batch_size"] = args.batch_size
+    if args.sync_batch_norm:
+        changes["sync_batch_norm"] = True
     return recipe.trainer(data, args.profile, device, hooks=hooks, **changes)
 
 
@@ -165,12 +184,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     train.add_argument("--steps", type=int, help="generator updates in all (default: the profile's)")
     train.add_argument("--images", type=int, help="progan only: real images shown in all (default: the profile's)")
     train.add_argument("--dataset", choices=DATASETS, default="mnist",
-                       help=f"mnist, or for the {TOY_RECIPE} recipe a toy distribution")
+                       help=f"an image data set ({', '.join(IMAGE_SETS)}: its 'gan' images), or for the {TOY_RECIPE} "
+                       "recipe a toy distribution")
     train.add_argument("--out", type=Path, help="output folder (default runs/<recipe>-<dataset>)")
     train.add_argument("--batch-size", type=int, help="default: the recipe's (progan's follows its schedule)")
     train.add_argument("--lr", type=float, help="learning rate of both networks (default: the recipe's)")
     train.add_argument("--seed", type=int, help="seeds the weights, the latents and the data order (default: the "
                        "recipe's)")
+    train.add_argument("--sync-batch-norm", action="store_const", const=True,
+                       help="under torchrun on GPUs: batch norm over the global batch (SyncBatchNorm) in the recipes "
+                       f"with batch norm ({', '.join(SYNC_RECIPES)})")
     train.add_argument("--checkpoint-every", type=int, default=1000)
     train.add_argument("--start-over", action="store_true",
                        help="do not resume the checkpoint in --out: train from step 0 and replace it")
@@ -221,9 +244,12 @@ def _check_training(parser: argparse.ArgumentParser, args: argparse.Namespace) -
                      f"the {args.recipe} recipe counts --steps")
     if args.batch_size is not None and "batch_size" not in names:
         parser.error(f"the {args.recipe} recipe takes its batch sizes from its schedule; leave out --batch-size")
-    if args.dataset != "mnist" and args.recipe != TOY_RECIPE:
-        parser.error(f"the {args.recipe} recipe trains on MNIST: leave out --dataset (the toy distributions go with "
-                     f"the {TOY_RECIPE} recipe)")
+    if args.dataset in TOY_DATASETS and args.recipe != TOY_RECIPE:
+        parser.error(f"the {args.recipe} recipe trains on images ({', '.join(IMAGE_SETS)}): the toy distributions go "
+                     f"with the {TOY_RECIPE} recipe")
+    if args.sync_batch_norm and args.recipe not in SYNC_RECIPES:
+        parser.error(f"the {args.recipe} recipe has no batch norm to synchronise; --sync-batch-norm goes with "
+                     f"{', '.join(SYNC_RECIPES)}")
     if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
         parser.error(f"--lr must be a positive finite number, got {args.lr}")
     if args.dry_run:
@@ -254,13 +280,16 @@ def _check_checkpoint_round_trip(args: argparse.Namespace, data: LabeledImages |
                                  trainer: GANTrainer) -> None:
     """Save the dry run's checkpoint in a temporary folder and load it into a new run: the checkpoint works, and
     nothing is left in ``--out`` that a real run would resume from."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "checkpoint.pt"
+    with tempfile.TemporaryDirectory(dir=args.out) as folder:  # in --out, which every process sees
+        path = Path(from_main(folder)) / "checkpoint.pt"
         trainer.save_checkpoint(path)
         fresh = build_trainer(args, data, device)
         fresh.load_checkpoint(path)
+        from_main(None)  # no process removes its folder before all have read the checkpoint
     if fresh.step != trainer.step:
         raise RuntimeError(f"the dry run's checkpoint reloaded at step {fresh.step}, not {trainer.step}")
+    if not is_main():
+        return
     print(f"Dry run: a checkpoint of step {trainer.step} saves and loads; none is kept, so a real run starts fresh.")
 
 
@@ -290,19 +319,31 @@ def _fit(args: argparse.Namespace, trainer: GANTrainer, steps: int) -> History:
 
 def train(args: argparse.Namespace) -> History:
     """Train as the arguments say; write checkpoint.pt (not in a dry run), history.csv, history.png and samples.png
-    into ``args.out``."""
-    _check_writable(args.out)
-    resolve_defaults(args)
-    seed_everything(args.seed)
-    device = default_device()
-    data = TOY_DATASETS[args.dataset](args.batch_size, args.seed) if args.dataset in TOY_DATASETS else _mnist()
-    trainer = build_trainer(args, data, device)
-    steps = steps_of(args)
-    print(f"Training the {args.recipe} recipe ({args.profile} profile) on {args.dataset} on {device} to step {steps}; "
-          f"writing to {args.out}")
-    history = _fit(args, trainer, steps)
-    if args.dry_run:
-        _check_checkpoint_round_trip(args, data, device, trainer)
+    into ``args.out``. Under ``torchrun``, every process trains its share and rank 0 writes and prints."""
+    with process_group() as shard:
+        _check_writable(args.out)
+        resolve_defaults(args)
+        seed_everything(args.seed)  # every rank alike: their draws stay in step (gan_course.distributed)
+        device = default_device()
+        data = TOY_DATASETS[args.dataset](args.batch_size, args.seed) if args.dataset in TOY_DATASETS \
+            else _images(args.dataset)
+        trainer = build_trainer(args, data, device)
+        steps = steps_of(args)
+        processes = f" on {shard.world_size} processes" if shard.world_size > 1 else ""
+        if shard.rank == 0:
+            print(f"Training the {args.recipe} recipe ({args.profile} profile) on {args.dataset} on {device}"
+                  f"{processes} to step {steps}; writing to {args.out}")
+        history = _fit(args, trainer, steps)
+        if args.dry_run:
+            _check_checkpoint_round_trip(args, data, device, trainer)
+        if shard.rank == 0:
+            _write_outputs(args, data, trainer, history)
+    return history
+
+
+def _write_outputs(args: argparse.Namespace, data: LabeledImages | ToyData, trainer: GANTrainer,
+                   history: History) -> None:
+    """history.csv, history.png and samples.png in ``args.out``, and the last losses."""
     _write_history(history, args.out / "history.csv")
     plot_history(history, smooth=max(1, len(history) // 50)).savefig(args.out / "history.png", dpi=100)
     toy = isinstance(data, ToyData)
@@ -312,7 +353,6 @@ def train(args: argparse.Namespace) -> History:
     plt.close("all")
     print(f"step {trainer.step}: " + ", ".join(f"{name} {history[name][-1]:.4f}" for name in history.names
                                                if name in ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein")))
-    return history
 
 
 def show_pretrained(args: argparse.Namespace) -> None:
@@ -375,8 +415,14 @@ def main(argv: Sequence[str] | None = None) -> History | None:
     except INPUT_ERRORS as error:
         hint = " To start over, add --start-over." if isinstance(error, CheckpointError) \
             and not isinstance(error, CheckpointLocked) else ""
-        raise SystemExit(f"python -m gan_course: error: {error}{hint}") from None
+        raise SystemExit(f"{_program()}: error: {error}{hint}") from None
     except TrainingInterrupted as interrupted:
-        print(f"python -m gan_course: {interrupted}. " + " ".join(getattr(interrupted, "__notes__", [])),
-              file=sys.stderr)
+        print(f"{_program()}: {interrupted}. " + " ".join(getattr(interrupted, "__notes__", [])), file=sys.stderr)
         raise SystemExit(130) from None
+
+
+def _program() -> str:
+    """The name errors begin with: ``python -m gan_course``, and the rank of a process under ``torchrun``."""
+    if not launched_by_torchrun():
+        return "python -m gan_course"
+    return f"python -m gan_course (rank {os.environ['RANK']} of {os.environ['WORLD_SIZE']})"

@@ -3,7 +3,8 @@
 Every chapter and the command line call :func:`default_device`; nothing else in the course names ``cuda``, ``mps`` or
 ``cpu``. The order is CUDA, then Apple's Metal (MPS), then the CPU. Set ``GAN_COURSE_DEVICE`` (for example to ``cpu``)
 to force a device, e.g. to compare a GPU run with a CPU run on the same machine; a forced device that this machine
-does not have is refused with a :class:`DeviceError` before anything runs.
+does not have is refused with a :class:`DeviceError` before anything runs. Under ``torchrun`` each process computes on
+its own GPU, ``cuda:LOCAL_RANK`` (:mod:`gan_course.distributed`).
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ class DeviceError(ValueError):
 
 
 def default_device() -> torch.device:
-    """Return ``$GAN_COURSE_DEVICE`` if set (checked to exist here), else the first available of CUDA, MPS and CPU."""
+    """Return ``$GAN_COURSE_DEVICE`` if set (checked to exist here), else the first available of CUDA, MPS and CPU;
+    CUDA is ``cuda:LOCAL_RANK`` in a process that ``torchrun`` started (one GPU per process)."""
     forced = os.environ.get(DEVICE_ENV)
     if forced:
         return _forced_device(forced)
     if torch.cuda.is_available():
-        return torch.device("cuda")
+        return torch.device("cuda", int(os.environ["LOCAL_RANK"])) if "LOCAL_RANK" in os.environ \
+            else torch.device("cuda")
     if _mps_available():
         return torch.device("mps")
     return torch.device("cpu")

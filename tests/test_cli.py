@@ -12,6 +12,7 @@ import torch
 
 from gan_course.cli import _mnist, build_trainer, main, parse_args, resolve_defaults
 from gan_course.data import load_mnist_split
+from gan_course.data.fashion_mnist import CONTENT_SHA256, DEBIAN_FOLDER
 from conftest import ROOT
 
 
@@ -61,8 +62,10 @@ def test_rerunning_a_command_resumes_its_checkpoint(tmp_path, capsys):
         (["train", "mlp", "--dataset", "ring", "--lr", "-1"], "--lr must be a positive finite number"),
         (["train", "mlp", "--dataset", "cifar"], "invalid choice: 'cifar'"),
         (["train", "vae", "--dataset", "ring"], "invalid choice: 'vae'"),
-        (["train", "dcgan", "--dataset", "ring"], "the dcgan recipe trains on MNIST: leave out --dataset (the toy "
-                                                  "distributions go with the mlp recipe)"),
+        (["train", "dcgan", "--dataset", "ring"], "the dcgan recipe trains on images (mnist, fashion-mnist): the toy "
+                                                  "distributions go with the mlp recipe"),
+        (["train", "cgan", "--sync-batch-norm"], "the cgan recipe has no batch norm to synchronise; --sync-batch-norm "
+                                                 "goes with dcgan, wgan, wgan-gp"),
         (["train", "dcgan", "--images", "1000"], "--images counts the real images of ProGAN's schedule"),
         (["train", "progan", "--batch-size", "8"], "the progan recipe takes its batch sizes from its schedule"),
     ],
@@ -82,6 +85,21 @@ def test_dcgan_dry_run_on_mnist(tmp_path, mnist_test_split, monkeypatch, capsys)
     resolve_defaults(args)
     generator = build_trainer(args, _mnist(), torch.device("cpu")).generator
     assert generator.net[0].weight.shape == (100, 64, 7, 7)  # the fast profile's width 32 for 28x28 digits: 7x7 base
+
+
+def test_dcgan_dry_run_on_fashion_mnist(tmp_path, capsys):
+    if not all((DEBIAN_FOLDER / f"{name}.gz").is_file() for name in CONTENT_SHA256):
+        pytest.skip("apt install dataset-fashion-mnist to train on Fashion-MNIST")
+    history = main(["train", "dcgan", "--dataset", "fashion-mnist", "--dry-run", "--out", str(tmp_path)])
+    assert "on fashion-mnist on cpu to step 2" in capsys.readouterr().out and history.step == [1, 2]
+
+
+def test_sync_batch_norm_on_the_cpu_ends_in_one_line_saying_what_to_do(tmp_path, mnist_test_split):
+    result = subprocess.run([sys.executable, "-m", "gan_course", "train", "wgan-gp", "--sync-batch-norm", "--dry-run",
+                             "--out", str(tmp_path / "run")], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                            env={**os.environ, "GAN_COURSE_DEVICE": "cpu", "GAN_COURSE_DATA": str(mnist_test_split)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "error: sync_batch_norm needs CUDA" in result.stderr and "leave it off" in result.stderr
 
 
 def test_help_reads_as_plain_text_in_a_terminal():

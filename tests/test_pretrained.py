@@ -13,23 +13,36 @@ import pytest
 import torch
 
 from conftest import ROOT
-from gan_course.metrics import MNISTEvaluation
+from gan_course.data.fashion_mnist import CONTENT_SHA256, DEBIAN_FOLDER
+from gan_course.metrics import EVALUATIONS, Evaluation
 from gan_course.pretrained import CARDS, PretrainedError, card, pretrained, read_record, recreate, weights_path
 from gan_course.pretrained.recreate import score
 from gan_course.pretrained.store import WEIGHTS, checkpoint_bytes
 
 
 @pytest.fixture(scope="module")
-def evaluation():
+def evaluations() -> dict:
+    """The protocol of each data set, built once for the module."""
+    return {}
+
+
+def evaluation_of(data: str, evaluations: dict) -> Evaluation:
+    """The protocol of the data set ``data``; skip when its files are not on this machine."""
     from conftest import MNIST_SOURCES, MNIST_TEST_FILES
 
-    if not any(all((source / name).is_file() for name in MNIST_TEST_FILES) for source in MNIST_SOURCES):
-        pytest.skip("MNIST's test split is not on this machine")
-    return MNISTEvaluation(device=torch.device("cpu"))
+    if data not in evaluations:
+        if data == "mnist" and not any(all((source / name).is_file() for name in MNIST_TEST_FILES)
+                                       for source in MNIST_SOURCES):
+            pytest.skip("MNIST's test split is not on this machine")
+        if data == "fashion-mnist" and not all((DEBIAN_FOLDER / f"{name}.gz").is_file() for name in CONTENT_SHA256):
+            pytest.skip("apt install dataset-fashion-mnist to score the Fashion-MNIST model")
+        evaluations[data] = EVALUATIONS[data](device=torch.device("cpu"))
+    return evaluations[data]
 
 
 @pytest.mark.parametrize("name", CARDS)
-def test_every_shipped_checkpoint_loads_and_meets_its_card(name, evaluation):
+def test_every_shipped_checkpoint_loads_and_meets_its_card(name, evaluations):
+    evaluation = evaluation_of(card(name).data, evaluations)
     record = read_record(name)
     path = weights_path(name)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == record["sha256"] and path.stat().st_size == record["bytes"]

@@ -2,7 +2,9 @@
 
 The training loop asks for one batch per discriminator step. A stream owns its own random number generator, so its
 state can be saved in a checkpoint and restored: a resumed run then sees exactly the batches an uninterrupted run
-would have seen.
+would have seen. In a run on several processes (``torchrun``) ``batch_size`` is the global batch: each process draws
+the same global batch and yields its own rows of it (its :class:`~gan_course.distributed.Shard`), so the processes
+together train on the batches of a one-process run.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Any, Protocol
 
 import torch
 from torch import Tensor
+
+from gan_course.distributed import Shard, current_shard
 
 
 class Sampler(Protocol):
@@ -25,10 +29,13 @@ def _check_batch_size(batch_size: int) -> None:
 
 
 class SamplerStream:
-    """Fresh batches from a distribution that can be sampled, e.g. ``SamplerStream(ring(), 256, seed=0)``."""
+    """Fresh batches from a distribution that can be sampled, e.g. ``SamplerStream(ring(), 256, seed=0)``; on several
+    processes each takes its rows of the global batch of ``batch_size`` (``shard``, default the current process's)."""
 
-    def __init__(self, distribution: Sampler, batch_size: int, seed: int = 0):
+    def __init__(self, distribution: Sampler, batch_size: int, seed: int = 0, shard: Shard | None = None):
         _check_batch_size(batch_size)
+        self.shard = shard or current_shard()
+        self.shard.local_size(batch_size, "batch_size")
         self.distribution = distribution
         self.batch_size = batch_size
         self.generator = torch.Generator().manual_seed(seed)
@@ -37,7 +44,7 @@ class SamplerStream:
         return self
 
     def __next__(self) -> Tensor:
-        return self.distribution.sample(self.batch_size, generator=self.generator)
+        return self.distribution.sample(self.batch_size, generator=self.generator)[self.shard.rows(self.batch_size)]
 
     def state_dict(self) -> dict[str, Any]:
         return {"generator": self.generator.get_state()}
@@ -52,10 +59,16 @@ class TensorStream:
     Epoch ``e`` is shuffled by a generator seeded with ``seed + e``; the state is the epoch and the position in it.
     The last incomplete batch of an epoch is dropped so that every batch has ``batch_size`` rows. With ``labels``
     (one per example, for a conditional GAN) each batch is a pair ``(examples, labels)``.
+
+    On several processes (``shard``, default the current process's) every rank shuffles alike and yields its slice
+    of each global batch of ``batch_size`` — :attr:`local_batch_size` rows, disjoint from the other ranks' — as
+    ``torch.utils.data.DistributedSampler`` splits an epoch; the state is the same on every rank.
     """
 
-    def __init__(self, data: Tensor, batch_size: int, seed: int = 0, labels: Tensor | None = None):
+    def __init__(self, data: Tensor, batch_size: int, seed: int = 0, labels: Tensor | None = None,
+                 shard: Shard | None = None):
         _check_batch_size(batch_size)
+        self.shard = shard or current_shard()
         if len(data) < batch_size:
             raise ValueError(f"batch_size {batch_size} is larger than the {len(data)} examples in the data")
         if labels is not None and (labels.ndim != 1 or len(labels) != len(data)):
@@ -64,10 +77,16 @@ class TensorStream:
         self.data = data
         self.labels = labels
         self.batch_size = batch_size
+        self.shard.local_size(batch_size, "batch_size")
         self.seed = seed
         self.epoch = 0
         self.position = 0
         self._order = self._shuffle()
+
+    @property
+    def local_batch_size(self) -> int:
+        """The rows of each batch that this process yields: ``batch_size`` over the number of processes."""
+        return self.shard.local_size(self.batch_size, "batch_size")
 
     def _shuffle(self) -> Tensor:
         return torch.randperm(len(self.data), generator=torch.Generator().manual_seed(self.seed + self.epoch))
@@ -80,7 +99,7 @@ class TensorStream:
             self.epoch += 1
             self.position = 0
             self._order = self._shuffle()
-        index = self._order[self.position : self.position + self.batch_size]
+        index = self._order[self.position : self.position + self.batch_size][self.shard.rows(self.batch_size)]
         self.position += self.batch_size
         return self.data[index] if self.labels is None else (self.data[index], self.labels[index])
 

@@ -40,6 +40,11 @@ class Latent:
     def __len__(self) -> int:
         return len(self.z)
 
+    def __getitem__(self, rows: slice | Tensor) -> Latent:
+        """The latents of ``rows`` (a slice or an index tensor), with their labels and codes."""
+        return Latent(self.z[rows], None if self.labels is None else self.labels[rows],
+                      {name: code[rows] for name, code in self.codes.items()})
+
     def to(self, device: torch.device | str) -> Latent:
         """The same latent batch on ``device``."""
         return Latent(

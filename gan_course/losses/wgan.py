@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from gan_course.batch_statistics import BATCH_NORMS
+from gan_course.distributed import local_rows
 from gan_course.losses.objective import Objective, StepContext, Terms, output_means
 
 
@@ -92,8 +93,9 @@ def gradient_penalty(
             f"score depend on the whole batch, so the per-sample gradient is not the critic's; use a critic without "
             f"batch norm (layer norm or none, Gulrajani et al. 2017, Section 4)"
         )
-    shape = (len(real),) + (1,) * (real.ndim - 1)
-    epsilon = torch.rand(shape, generator=generator, device=real.device, dtype=real.dtype)
+    # one weight per sample; on several processes this rank's rows of the global batch's draw
+    epsilon = local_rows(lambda rows: torch.rand((rows,) + (1,) * (real.ndim - 1), generator=generator,
+                                                 device=real.device, dtype=real.dtype), len(real))
     # x_hat = epsilon x + (1 - epsilon) x_tilde
     interpolates = (epsilon * real + (1 - epsilon) * fake).requires_grad_(True)
     scores = critic(interpolates) if labels is None else critic(interpolates, labels)

@@ -28,11 +28,12 @@ from gan_course.metrics.linear_probe import ProbeResult, discriminator_features,
 from gan_course.metrics.memorisation import discriminator_probabilities, nearest_distances
 from gan_course.metrics.modes import ModeCoverage, mode_coverage
 from gan_course.metrics.parzen import parzen_bandwidth, parzen_log_likelihood
-from gan_course.metrics.protocol import Evaluation, FashionMNISTEvaluation, MNISTEvaluation, Score
+from gan_course.metrics.protocol import EVALUATIONS, Evaluation, FashionMNISTEvaluation, MNISTEvaluation, Score
 
 __all__ = [
     "ClassHistogram",
     "Evaluation",
+    "EVALUATIONS",
     "FashionMNISTEvaluation",
     "FeatureStatistics",
     "LabelAccuracy",

@@ -14,6 +14,9 @@ An :class:`Evaluation` fixes everything a score depends on:
   class histogram (:func:`~gan_course.metrics.class_histogram`) of the same samples; for a conditional generator,
   its label accuracy on $n / 10$ samples per label.
 
+On several processes (``torchrun``) the batches of a generator or a tensor are split over the ranks and their
+features gathered in the order of one process, so the score does not depend on the number of processes.
+
 The **floor** (:meth:`Evaluation.floor`) is the score of $n$ real images that are not the reference — the images
 a GAN trains on: what a generator that copied its training data would score. The Fréchet distance is biased upwards
 at small $n$ (the measuring chapter shows by how much), so a score means something only next to scores at the same
@@ -30,6 +33,7 @@ import torch
 from torch import Tensor
 
 from gan_course.data.image_sets import image_set
+from gan_course.distributed import Shard, current_shard, gather
 from gan_course.data.mnist import ROLE_SIZES
 from gan_course.eval_mode import eval_mode
 from gan_course.latent.priors import Prior
@@ -80,13 +84,18 @@ class Evaluation:
                 raise ValueError(f"the protocol scores {self.n} samples; got a tensor of {len(samples)}")
             samples = samples[: self.n]
         where = next(self.classifier.parameters()).device
-        features, counts = [], torch.zeros(N_CLASSES, dtype=torch.int64)
+        shard = current_shard() if isinstance(samples, (Tensor, torch.nn.Module)) else Shard()
+        computed = []
         with torch.no_grad(), eval_mode(self.classifier):
-            for batch in batches(samples, self.n, 500, self.seed, prior, progress, desc=f"{self.images.title} score"):
+            for batch in batches(samples, self.n, 500, self.seed, prior, progress if shard.rank == 0 else False,
+                                 desc=f"{self.images.title} score", shard=shard):
                 hidden = self.classifier.features(check_images(batch, IMAGE_SHAPE).to(where))
-                features.append(hidden.double().cpu())
-                counts += torch.bincount(self.classifier.head(hidden).argmax(1).cpu(), minlength=N_CLASSES)
-        generated = gaussian_statistics(torch.cat(features))
+                computed.append((hidden.double().cpu(),
+                                 torch.bincount(self.classifier.head(hidden).argmax(1).cpu(), minlength=N_CLASSES)))
+        ranks = gather(computed)  # batch i was computed by rank i % world_size, as its (i // world_size)-th
+        ordered = [ranks[i % len(ranks)][i // len(ranks)] for i in range(sum(map(len, ranks)))]
+        counts = torch.stack([count for _, count in ordered]).sum(0)
+        generated = gaussian_statistics(torch.cat([hidden for hidden, _ in ordered]))
         fcd = frechet_distance(self.statistics.mean, self.statistics.covariance, generated.mean, generated.covariance)
         return Score(fcd, ClassHistogram(tuple(counts.tolist())), self.n)
 
@@ -117,3 +126,8 @@ class FashionMNISTEvaluation(Evaluation):
     """The protocol for Fashion-MNIST, the course's second image data set."""
 
     data = "fashion-mnist"
+
+
+EVALUATIONS: dict[str, type[Evaluation]] = {evaluation.data: evaluation
+                                            for evaluation in (MNISTEvaluation, FashionMNISTEvaluation)}
+"""The protocol of each image data set, by the data set's name (:data:`gan_course.data.image_sets.IMAGE_SETS`)."""

@@ -13,7 +13,9 @@ Every metric of :mod:`gan_course.metrics` takes its generated samples as a *sour
 Samples are produced in batches of ``batch_size``. ``progress=None`` (the default) shows a progress bar for
 :data:`~gan_course.progress.AUTO_MIN_SAMPLES` samples or more, ``True`` always, ``False`` never: the amount of work
 decides, never the clock (:mod:`gan_course.progress`), so a notebook's output does not depend on the machine's load.
-For a fixed ``seed`` the samples, and so every metric, are the same from run to run.
+For a fixed ``seed`` the samples, and so every metric, are the same from run to run. On several processes a metric
+may split the batches of a generator or a tensor over them (``shard``: each rank computes every ``world_size``-th
+batch, drawing every batch's latents so that they are the same as in one process) and gather what it computes.
 Conditional generators, for :func:`~gan_course.metrics.label_accuracy`, are a module called as ``G(z, y)`` or a
 function ``sample(y) -> Tensor`` returning one sample per label.
 """
@@ -25,6 +27,7 @@ from typing import Callable, Iterator, Sequence, TypeVar, Union
 import torch
 from torch import Tensor, nn
 from gan_course.device import default_device
+from gan_course.distributed import Shard
 from gan_course.eval_mode import eval_mode
 from gan_course.latent.priors import Normal, Prior
 from gan_course.progress import progress_bar, wants_progress
@@ -85,9 +88,10 @@ def noise_prior(generator: nn.Module, prior: Prior | None) -> Prior:
 
 
 def batches(source: Source, n: int, batch_size: int = 500, seed: int = 0, prior: Prior | None = None,
-            progress: bool | None = None, desc: str = "sampling") -> Iterator[Tensor]:
+            progress: bool | None = None, desc: str = "sampling", shard: Shard = Shard()) -> Iterator[Tensor]:
     """Yield the samples of ``source`` in batches (see the module's docstring): ``n`` of them from a generator or a
-    sampling function, every row of a tensor."""
+    sampling function, every row of a tensor. With a ``shard`` of several processes, only the batches ``rank``,
+    ``rank + world_size``, … of a generator or a tensor (a sampling function cannot be split: refused)."""
     if isinstance(source, Tensor):
         if source.ndim == 0 or len(source) == 0:
             raise ValueError(f"the tensor of samples is empty (shape {tuple(source.shape)})")
@@ -95,19 +99,26 @@ def batches(source: Source, n: int, batch_size: int = 500, seed: int = 0, prior:
     _check_count(n, batch_size)
     sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
     bar = _progress(sizes, progress, n, desc)
+    owned = [index % shard.world_size == shard.rank for index in range(len(sizes))]
     if isinstance(source, Tensor):
         start = 0
-        for size in bar:
-            yield source[start : start + size].detach()
+        for index, size in enumerate(bar):
+            if owned[index]:
+                yield source[start : start + size].detach()
             start += size
     elif isinstance(source, nn.Module):
         prior = noise_prior(source, prior)
         device = source_device(source)
         generator = torch.Generator().manual_seed(seed)
         with torch.no_grad(), eval_mode(source):
-            for size in bar:
-                yield source(prior.sample(size, generator).z.to(device))
+            for index, size in enumerate(bar):
+                z = prior.sample(size, generator).z  # drawn on every rank, so each batch has its one-process latents
+                if owned[index]:
+                    yield source(z.to(device))
     elif callable(source):
+        if shard.world_size > 1:
+            raise ValueError("a sampling function cannot be split over processes (its draws use torch's global "
+                             "generators); pass a generator module or a tensor of samples, or one shard")
         for size in _seeded(bar, seed):
             with torch.no_grad():
                 samples = source(size)

@@ -234,8 +234,11 @@ class ProgressiveNetwork(nn.Module):
     A new network is at full resolution (the code's ``lod`` starts at 0); the
     :class:`~gan_course.training.ProgressiveGrowing` hook sets the stage before every step. The stage is saved in the
     network's ``state_dict`` (as extra state), so a loaded network, or an averaged copy of G, runs at the stage it was
-    saved at.
+    saved at. Below full resolution the blocks of the higher resolutions take no part in a forward pass
+    (``unused_parameters``, which tells ``DistributedDataParallel`` to look for them: :func:`gan_course.distributed.wrap`).
     """
+
+    unused_parameters = True
 
     def __init__(self, image_size: int, channels: int, fmap_base: int, fmap_decay: float, fmap_max: int):
         super().__init__()

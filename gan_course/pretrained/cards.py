@@ -1,12 +1,13 @@
 """The cards of the pretrained checkpoints: what each model is, the recipe and settings that make it, and how the
 course's protocol scores it.
 
-Each card is the main MNIST model of one chapter: the run of its :class:`~gan_course.recipes.Recipe` at the ``cpu``
-profile (the settings are the recipe's, written once), so the weights are the ones the chapter's committed outputs
-show. All train on the 5,000 ``"gan"`` digits of MNIST's
-test split (:func:`~gan_course.data.load_mnist_role`), the digits the chapters train on offline, whether or not the
-training split is on disk: re-creating a card gives the same model everywhere. The protocol's reference digits are
-another part of the same split, so no scored digit was trained on (:mod:`gan_course.data.mnist`).
+Each card is the main model of one chapter on one data set: the run of its :class:`~gan_course.recipes.Recipe` at
+the ``cpu`` profile (the settings are the recipe's, written once), so the weights are the ones the chapter's committed
+outputs show. They train on the ``"gan"`` role of their data set (:mod:`gan_course.data.image_sets`): for MNIST the
+5,000 digits of the test split (:func:`~gan_course.data.load_mnist_role`) that the chapters train on offline, whether
+or not the training split is on disk, so that re-creating a card gives the same model everywhere; for Fashion-MNIST
+50,000 images of its training split. The protocol's reference images are another role, so no scored image was
+trained on.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ class ModelCard:
     r"""One pretrained model: its ``name`` (``"dcgan-mnist"``), the :class:`~gan_course.recipes.Recipe` and
     ``profile`` whose run it is (the chapter's ``cpu`` run), a one-line ``summary``, and which network of the trained
     run ships as G (``shipped``: the trainer's generator, or ProGAN's averaged one). The prior is $z \sim N(0, I)$ of
-    G's ``latent_dim``, with a uniform label for a ``conditional`` G. ``margin`` is how far above the Fréchet
+    G's ``latent_dim``, with a uniform label for a ``conditional`` G. ``data`` names the image data set it trains on
+    and is scored on (:data:`~gan_course.data.image_sets.IMAGE_SETS`). ``margin`` is how far above the Fréchet
     classifier distance measured when it was made the stated bound lies (the room for another CPU's rounding)."""
 
     name: str
@@ -40,6 +42,7 @@ class ModelCard:
     conditional: bool = False
     padded_to: int | None = None
     margin: float = 1.0
+    data: str = "mnist"
 
     @property
     def chapter(self) -> str:
@@ -95,6 +98,8 @@ CARDS: dict[str, ModelCard] = {
                   "run with Adam(0.001, (0.5, 0.9))"),
         ModelCard("cgan-mnist", recipe("cgan"), "Conditional GAN (Mirza & Osindero 2014) on MNIST: the "
                   "conditional-GAN chapter's MLPs on [z, onehot(y)]", conditional=True),
+        ModelCard("dcgan-fashion", recipe("dcgan"), "DCGAN on Fashion-MNIST: the DCGAN chapter's recipe, unchanged, "
+                  "on the course's second data set", data="fashion-mnist"),
         ModelCard("progan-mnist", recipe("progan"), "ProGAN (Karras et al. 2018) on MNIST padded to 32 x 32, grown "
                   "4 -> 32: the ProGAN chapter's main run; the generator shipped is its moving average of decay 0.99",
                   shipped=lambda trainer: ema_of(trainer, 0.99).generator, padded_to=32),

@@ -13,17 +13,19 @@ from typing import Any
 import torch
 from torch import nn
 
-from gan_course.data import load_mnist_role
+from gan_course.data.image_sets import image_set
 from gan_course.device import default_device
-from gan_course.metrics import MNISTEvaluation
+from gan_course.metrics import EVALUATIONS, Evaluation
 from gan_course.pretrained.cards import ModelCard, card
 from gan_course.pretrained.store import checkpoint_bytes, load_networks, write_checkpoint
 from gan_course.seed import seed_everything
 
-DATA = "the 5,000 'gan' digits of MNIST's test split (gan_course.data.load_mnist_role('gan'))"
+DATA = {"mnist": "the 5,000 'gan' digits of MNIST's test split (gan_course.data.load_mnist_role('gan'))",
+        "fashion-mnist": "the 50,000 'gan' images of Fashion-MNIST's training split "
+                         "(gan_course.data.load_fashion_mnist_role('gan'))"}
 
 
-def score(model: ModelCard, generator: nn.Module, evaluation: MNISTEvaluation) -> dict[str, Any]:
+def score(model: ModelCard, generator: nn.Module, evaluation: Evaluation) -> dict[str, Any]:
     """The protocol's scores of ``generator``: Fréchet classifier distance, classes covered, KL to uniform, and for a
     conditional G its label accuracy."""
     result = evaluation(model.scored(generator), progress=False)
@@ -41,13 +43,13 @@ def recreate(name: str, folder: str | Path | None = None, device: torch.device |
     (ProGAN: a few dozen images per phase), a smoke test of the whole path."""
     model = card(name)
     device = device or default_device()
-    data = load_mnist_role("gan")
+    data = image_set(model.data).role("gan")
     seed_everything(model.settings["seed"])
     generator, discriminator = model.train(data, device, dry_run, progress)
-    evaluation = MNISTEvaluation(device=device)
+    evaluation = EVALUATIONS[model.data](device=device)
     trained = score(model, generator, evaluation)
     shipped_generator, _ = load_networks(model, checkpoint_bytes(generator, discriminator), device)
     shipped = score(model, shipped_generator, evaluation)
-    scores = {**shipped, "fcd_float32": trained["fcd"], "data": DATA, "torch": torch.__version__,
+    scores = {**shipped, "fcd_float32": trained["fcd"], "data": DATA[model.data], "torch": torch.__version__,
               "dry_run": dry_run}
     return write_checkpoint(name, generator, discriminator, scores, folder)

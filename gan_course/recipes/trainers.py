@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from gan_course.data import TensorStream
-from gan_course.device import default_device
+from gan_course.device import DeviceError, default_device
 from gan_course.latent import Labelled, Normal, Prior
 from gan_course.losses import LSGAN, WGAN, WGANGP, NonSaturating, Objective
 from gan_course.models import (
@@ -55,12 +55,27 @@ def _square_images(images: Tensor) -> tuple[int, int]:
 
 
 def _dcgan_networks(images: Tensor, latent_dim: int, width: int, device: torch.device | None,
-                    normalization: str = "batch") -> tuple[nn.Module, nn.Module]:
-    """pytorch/examples' DCGAN G and D (D with ``normalization``) for a square batch of ``images``, on ``device``."""
+                    normalization: str = "batch", sync_batch_norm: bool = False) -> tuple[nn.Module, nn.Module]:
+    """pytorch/examples' DCGAN G and D (D with ``normalization``) for a square batch of ``images``, on ``device``;
+    with ``sync_batch_norm`` their batch norm layers become ``SyncBatchNorm`` (:func:`synchronised`)."""
     channels, size = _square_images(images)
     device = device or default_device()
     generator = DCGANGenerator(latent_dim, size, channels, width).to(device)
-    return generator, DCGANDiscriminator(size, channels, width, normalization=normalization).to(device)
+    discriminator = DCGANDiscriminator(size, channels, width, normalization=normalization).to(device)
+    return synchronised(generator, sync_batch_norm), synchronised(discriminator, sync_batch_norm)
+
+
+def synchronised(network: nn.Module, sync_batch_norm: bool) -> nn.Module:
+    """``network`` with its batch norm layers as ``SyncBatchNorm`` if ``sync_batch_norm`` (on CUDA only, as PyTorch
+    runs it): on several processes they then normalise by the statistics of the global batch, as one process does,
+    instead of each process's rows (:mod:`gan_course.distributed`). In one process nothing changes."""
+    if not sync_batch_norm:
+        return network
+    device = next(network.parameters()).device
+    if device.type != "cuda":
+        raise DeviceError(f"sync_batch_norm needs CUDA (PyTorch's SyncBatchNorm runs only there), and this run is on "
+                         f"{device}: leave it off, and each process normalises by its own rows of the batch")
+    return nn.SyncBatchNorm.convert_sync_batchnorm(network)
 
 
 def _adam_trainer(generator: nn.Module, discriminator: nn.Module, lr: float, betas: tuple[float, float],
@@ -138,6 +153,7 @@ def dcgan_trainer(
     seed: int = 0,
     objective: Objective | None = None,
     prior: Prior | None = None,
+    sync_batch_norm: bool = False,
     device: torch.device | None = None,
     **trainer_options: Any,
 ) -> GANTrainer:
@@ -151,8 +167,9 @@ def dcgan_trainer(
 
     ``images`` (N, C, H, W) in [-1, 1], square, of a size :func:`~gan_course.models.dcgan.layer_plan` supports.
     ``width`` is ngf = ndf (pytorch/examples: 64; the authors' code: 128). The data order is seeded with ``seed``.
+    ``sync_batch_norm``: batch norm over the global batch on several GPUs (:func:`synchronised`).
     """
-    generator, discriminator = _dcgan_networks(images, latent_dim, width, device)
+    generator, discriminator = _dcgan_networks(images, latent_dim, width, device, sync_batch_norm=sync_batch_norm)
     return _adam_trainer(generator, discriminator, lr, (beta1, 0.999), TensorStream(images, batch_size, seed),
                          objective or NonSaturating(), prior or Normal(latent_dim), **trainer_options)
 
@@ -166,6 +183,7 @@ def wgan_trainer(
     clip: float = 0.01,
     n_critic: int = 5,
     seed: int = 0,
+    sync_batch_norm: bool = False,
     device: torch.device | None = None,
     **trainer_options: Any,
 ) -> GANTrainer:
@@ -173,8 +191,9 @@ def wgan_trainer(
     with learning rate $\alpha = 5 \cdot 10^{-5}$, $n_\text{critic} = 5$ critic updates per generator update, each
     followed by clipping the critic's weights into $[-c, c]$, $c = 0.01$, batches of $m = 64$; on the WGAN chapter's
     DCGAN networks (the critic with batch norm, as the paper's DCGAN critic has it), $z \sim N(0, I)$. The data
-    order is seeded with ``seed``."""
-    generator, critic = _dcgan_networks(images, latent_dim, width, device)
+    order is seeded with ``seed``; ``sync_batch_norm``: batch norm over the global batch on several GPUs
+    (:func:`synchronised`)."""
+    generator, critic = _dcgan_networks(images, latent_dim, width, device, sync_batch_norm=sync_batch_norm)
     return GANTrainer(generator, critic, torch.optim.RMSprop(generator.parameters(), lr=lr),
                       torch.optim.RMSprop(critic.parameters(), lr=lr), TensorStream(images, batch_size, seed),
                       WGAN(clip=clip, n_critic=n_critic), Normal(latent_dim), **trainer_options)
@@ -189,6 +208,7 @@ def wgan_gp_trainer(
     betas: tuple[float, float] = (0.5, 0.9),
     lam: float = 10.0,
     seed: int = 0,
+    sync_batch_norm: bool = False,
     device: torch.device | None = None,
     **trainer_options: Any,
 ) -> GANTrainer:
@@ -199,9 +219,11 @@ def wgan_gp_trainer(
     $z \sim N(0, I)$.
 
     ``lr`` is the chapter's $10^{-3}$: with these small networks and short runs the paper's $10^{-4}$ learns far more
-    slowly (the chapter measures both). The data order is seeded with ``seed``.
+    slowly (the chapter measures both). The data order is seeded with ``seed``; ``sync_batch_norm``: G's batch norm
+    over the global batch on several GPUs (:func:`synchronised`; the critic has none).
     """
-    generator, critic = _dcgan_networks(images, latent_dim, width, device, normalization="layer")
+    generator, critic = _dcgan_networks(images, latent_dim, width, device, normalization="layer",
+                                        sync_batch_norm=sync_batch_norm)
     return _adam_trainer(generator, critic, lr, betas, TensorStream(images, batch_size, seed), WGANGP(lam=lam),
                          Normal(latent_dim), **trainer_options)
 

@@ -41,11 +41,13 @@ class Acceleration:
         asked (for a container of networks, an ``nn.ModuleDict``, a dict of its compiled members)."""
         if self.channels_last:
             network.to(memory_format=torch.channels_last)
-        if not self.compile:
-            return network
         if isinstance(network, nn.ModuleDict):
-            return {name: torch.compile(member) for name, member in network.items()}
-        return torch.compile(network)
+            return {name: self.compiled(member) for name, member in network.items()} if self.compile else network
+        return self.compiled(network)
+
+    def compiled(self, network: nn.Module) -> Any:
+        """``network`` compiled with ``torch.compile`` if asked, else itself (already in its memory format)."""
+        return torch.compile(network) if self.compile else network
 
     def autocast(self, device: torch.device) -> torch.autocast:
         """The autocast context of a step's forward passes (disabled in full precision)."""

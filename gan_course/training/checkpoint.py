@@ -11,6 +11,8 @@ wrong on loading ends in a :class:`CheckpointError` that names the file and what
   a parameter whose shape or name differs;
 * another run is training into it (the :class:`Checkpoint` hook holds a lock on ``<checkpoint>.lock`` while it runs).
 
+On several processes (``torchrun``) rank 0 holds the lock, writes the file and prints; every rank reads it to resume.
+
 Writing can fail too (a full disk, a folder that cannot be written): :class:`CheckpointWriteError` says so, and the
 previous checkpoint is left as it was.
 """
@@ -24,6 +26,7 @@ import torch
 from filelock import FileLock, Timeout
 from torch import nn
 
+from gan_course.distributed import first_message, is_main
 from gan_course.training.hooks import Hook
 from gan_course.training.interrupt import TrainingInterrupted
 
@@ -128,14 +131,20 @@ class Checkpoint(Hook):
         self.saved_step: int | None = None  # the step the file at ``path`` holds, once this hook has read or written it
 
     def on_fit_start(self, trainer: GANTrainer, steps: int) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(self.path.with_name(self.path.name + ".lock"))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            raise CheckpointLocked(f"another run is training into {self.path} (it holds {lock.lock_file}): let it "
-                                  f"finish, or write this run to another folder") from None
-        self._lock = lock
+        locked = None
+        if is_main():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(self.path.with_name(self.path.name + ".lock"))
+            try:
+                lock.acquire(timeout=0)
+                self._lock = lock
+            except Timeout:
+                locked = (f"another run is training into {self.path} (it holds {lock.lock_file}): let it finish, or "
+                          f"write this run to another folder")
+        locked = first_message(locked)
+        if locked is not None:
+            self._release()
+            raise CheckpointLocked(locked)
         try:
             self._resume(trainer, steps)
         except BaseException:
@@ -146,13 +155,15 @@ class Checkpoint(Hook):
         if trainer.step != 0 or not self.path.exists():
             return
         if not self.resume:
-            print(f"Starting over: {self.path} will be replaced.")
+            if is_main():
+                print(f"Starting over: {self.path} will be replaced.")
             return
         trainer.load_checkpoint(self.path)
         self.saved_step = trainer.step
         remaining = max(steps - trainer.step, 0)
-        print(f"Resumed from {self.path} at step {trainer.step}: {remaining} step{'s' if remaining != 1 else ''} to "
-              f"go to step {steps}.")
+        if is_main():
+            print(f"Resumed from {self.path} at step {trainer.step}: {remaining} step{'s' if remaining != 1 else ''} "
+                  f"to go to step {steps}.")
 
     def after_step(self, trainer: GANTrainer) -> None:
         if trainer.step % self.every == 0:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from torch import Tensor
 
+from gan_course.distributed import first_message, is_main
 from gan_course.progress import progress_bar
 
 if TYPE_CHECKING:
@@ -66,44 +67,51 @@ class DivergenceGuard(Hook):
     """Stop with :class:`TrainingDiverged` when a recorded scalar, or a weight of a network, is NaN or infinite.
 
     The trainer always runs one, first: a run that became NaN must not go on (or overwrite its checkpoint). Weights
-    are checked when the records are flushed, every ``log_every`` steps.
+    are checked when the records are flushed, every ``log_every`` steps. On several processes the ranks decide
+    together: when one finds a non-finite value, all of them stop with its message (naming the rank).
     """
 
     order = -100
 
     def on_log(self, trainer: GANTrainer, steps: range, records: dict[str, Tensor]) -> None:
+        message = first_message(self._problem(trainer, steps, records))
+        if message is not None:
+            raise TrainingDiverged(message)
+
+    @staticmethod
+    def _problem(trainer: GANTrainer, steps: range, records: dict[str, Tensor]) -> str | None:
+        """What diverged on this rank, or None."""
         for name, values in records.items():
             bad = (~values.isfinite()).nonzero()
             if len(bad):
                 row = int(bad[0])
-                raise TrainingDiverged(
-                    f"training diverged: {name} became {values[row].item()} at step {steps[row]}. Lower the learning "
-                    f"rates, check that the data are scaled to the generator's output range, or resume from an "
-                    f"earlier checkpoint."
-                )
+                return (f"training diverged: {name} became {values[row].item()} at step {steps[row]}. Lower the "
+                        f"learning rates, check that the data are scaled to the generator's output range, or resume "
+                        f"from an earlier checkpoint.")
         for network_name, network in trainer.networks.items():
             for name, parameter in network.named_parameters():
                 if not bool(parameter.isfinite().all()):
-                    raise TrainingDiverged(
-                        f"training diverged: the {network_name}'s weight {name!r} became non-finite by step "
-                        f"{trainer.step} (checked every {trainer.log_every} steps). Lower the learning rates or resume "
-                        f"from a checkpoint."
-                    )
+                    return (f"training diverged: the {network_name}'s weight {name!r} became non-finite by step "
+                            f"{trainer.step} (checked every {trainer.log_every} steps). Lower the learning rates or "
+                            f"resume from a checkpoint.")
+        return None
 
 
 class ProgressBar(Hook):
     """A progress bar over the steps of each ``fit`` call, with the latest D and G losses; none for a call with no
-    step to make (``fit(0)`` on a fresh run)."""
+    step to make (``fit(0)`` on a fresh run), and on several processes none but rank 0's."""
 
     def __init__(self, desc: str = "training"):
         self.desc = desc
         self._bar = None
 
     def on_fit_start(self, trainer: GANTrainer, steps: int) -> None:
-        if steps > trainer.step:
+        if steps > trainer.step and is_main():
             self._bar = progress_bar(steps, self.desc, "step", initial=trainer.step)
 
     def on_log(self, trainer: GANTrainer, steps: range, records: dict[str, Tensor]) -> None:
+        if self._bar is None:
+            return
         latest = {name: f"{records[name][-1].item():.3f}" for name in ("d_loss", "g_loss") if name in records}
         self._bar.set_postfix(latest, refresh=False)
         self._bar.update(trainer.step - self._bar.n)

@@ -220,7 +220,8 @@ def fade_reals(images: Tensor, resolution: int, alpha: float = 1.0) -> Tensor:
 
 class ProgressiveReals:
     """Full-size real batches of ``stream`` faded to the current stage (:func:`fade_reals`), counting the images
-    given (:attr:`images_shown`, the schedule's clock, the code's ``cur_nimg``).
+    given (:attr:`images_shown`, the schedule's clock, the code's ``cur_nimg``) — by the global batch, the images
+    that all processes together show D, when the stream is split over several (``local_batch_size``).
 
     The :class:`ProgressiveGrowing` hook sets the stage (:meth:`set_stage`) and :attr:`batch_size` (the stream's)
     before every step. The state — the stream's position and the count — is saved in the run's checkpoint.
@@ -257,11 +258,12 @@ class ProgressiveReals:
             raise RuntimeError("ProgressiveReals has no stage yet: call set_stage(resolution, alpha) first (the "
                                "ProgressiveGrowing hook does before every step)")
         batch = next(self.stream)
-        if not isinstance(batch, Tensor) or len(batch) != self.batch_size:
+        local = getattr(self.stream, "local_batch_size", self.batch_size)
+        if not isinstance(batch, Tensor) or len(batch) != local:
             raise ValueError(f"the stream gave {len(batch) if isinstance(batch, Tensor) else type(batch).__name__} "
-                             f"instead of a batch of {self.batch_size} images; use a stream of image tensors with at "
+                             f"instead of a batch of {local} images; use a stream of image tensors with at "
                              f"least as many images as the largest minibatch of the schedule")
-        self.images_shown += len(batch)
+        self.images_shown += self.batch_size  # the global batch: what all processes together show D
         return fade_reals(batch, self.resolution, self.alpha)
 
     def state_dict(self) -> dict[str, Any]:

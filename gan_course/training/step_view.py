@@ -97,10 +97,9 @@ class StepView:
         return self._trainer.sample_latent(n)
 
     def network(self, name: str) -> Any:
-        """The network ``name`` as a step calls it (compiled if the run's acceleration asks for it)."""
-        if name not in self._trainer.compiled:
-            raise KeyError(f"no network named {name!r}; this trainer has {', '.join(self._trainer.compiled)}")
-        return self._trainer.compiled[name]
+        """The network ``name`` as a step calls it (compiled if the run's acceleration asks for it; on several
+        processes in ``DistributedDataParallel`` unless frozen)."""
+        return self._trainer.network(name)
 
     def generate(self, latent: Latent) -> Any:
         return self._trainer.generate(latent)
@@ -114,10 +113,7 @@ class StepView:
     @contextmanager
     def frozen(self, *names: str) -> Iterator[None]:
         """The networks ``names`` get no gradient inside the block (e.g. D while G is updated)."""
-        missing = [name for name in names if name not in self._trainer.networks]
-        if missing:
-            raise KeyError(f"no network named {missing}; this trainer has {', '.join(self._trainer.networks)}")
-        with frozen(*(self._trainer.networks[name] for name in names)):
+        with self._trainer.frozen(*names):
             yield
 
     def update(self, optimizer: str, loss: Tensor) -> None:

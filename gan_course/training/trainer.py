@@ -10,19 +10,25 @@ checkpoints, the progress bar, schedules). A new GAN plugs in one of these; the 
 The loop never waits for the device inside a step: the scalars a step returns stay on it until they are flushed to
 the history every ``log_every`` steps, where the :class:`~gan_course.training.DivergenceGuard` checks them. On the
 CPU a run is deterministic, and a checkpoint resumes it bit for bit.
+
+Launched by ``torchrun`` on several processes, the same trainer trains data-parallel (:mod:`gan_course.distributed`):
+the network a step updates is called through ``DistributedDataParallel``, latents are each rank's rows of the global
+draw, the recorded scalars are averaged over the ranks, Ctrl-C and divergence stop every rank at the same step, and a
+checkpoint (written by rank 0) holds every rank's random state.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 import torch
 from torch import Tensor, nn
 
+from gan_course.distributed import any_rank, average, current_shard, from_main, gather, is_main, local_rows, wrap
 from gan_course.eval_mode import eval_mode
 from gan_course.latent.priors import Latent, Prior
 from gan_course.losses.objective import Objective, Terms
@@ -32,7 +38,7 @@ from gan_course.training.checkpoint import CheckpointError, CheckpointWriteError
 from gan_course.training.history import History
 from gan_course.training.hooks import DivergenceGuard, Hook, hook_keys
 from gan_course.training.interrupt import TrainingInterrupted, interrupt_between_steps
-from gan_course.training.step_view import StepView
+from gan_course.training.step_view import StepView, frozen
 from gan_course.training.steps import AlternatingStep, Step
 
 
@@ -156,7 +162,11 @@ class GANTrainer:
         self.log_every = log_every
         self.acceleration = acceleration or Acceleration()
         self.device = next(next(iter(self._networks.values())).parameters()).device
+        self.shard = current_shard()
         self.compiled = {name: self.acceleration.prepare(net) for name, net in self.networks.items()}
+        self._parallel = {name: self._parallel_of(net) for name, net in self.networks.items()
+                          if self.shard.world_size > 1 and any(p.requires_grad for p in net.parameters())}
+        self._frozen: set[str] = set()
         self._scalers = {name: self.acceleration.scaler(self.device) for name in self._optimizers}
         self.step = 0
         self.history = History()
@@ -165,6 +175,34 @@ class GANTrainer:
         self._pending_names: tuple[str, ...] | None = None
         self._reported: dict[str, Tensor] = {}
         self.view = StepView(self)
+
+    def _parallel_of(self, network: nn.Module) -> Any:
+        """``network`` as a step calls it on several processes: in ``DistributedDataParallel`` (each member of a
+        container), compiled if asked."""
+        if isinstance(network, nn.ModuleDict):
+            return {name: self.acceleration.compiled(wrap(member)) for name, member in network.items()}
+        return self.acceleration.compiled(wrap(network))
+
+    def network(self, name: str) -> Any:
+        """The network ``name`` as a step calls it: compiled if asked, and on several processes through
+        ``DistributedDataParallel`` unless it is frozen (a frozen network's gradients are not averaged: it has none)."""
+        if name not in self.compiled:
+            raise KeyError(f"no network named {name!r}; this trainer has {', '.join(self.compiled)}")
+        return self._parallel[name] if name in self._parallel and name not in self._frozen else self.compiled[name]
+
+    @contextmanager
+    def frozen(self, *names: str) -> Iterator[None]:
+        """The networks ``names`` get no gradient inside the block (e.g. D while G is updated)."""
+        missing = [name for name in names if name not in self.networks]
+        if missing:
+            raise KeyError(f"no network named {missing}; this trainer has {', '.join(self.networks)}")
+        added = set(names) - self._frozen
+        self._frozen |= added
+        try:
+            with frozen(*(self.networks[name] for name in names)):
+                yield
+        finally:
+            self._frozen -= added
 
     @property
     def networks(self) -> dict[str, nn.Module]:
@@ -205,18 +243,19 @@ class GANTrainer:
         return self.to_device(batch), None
 
     def sample_latent(self, n: int) -> Latent:
-        """``n`` fresh latents from the prior, on the device."""
+        """``n`` fresh latents from the prior, on the device; on several processes this rank's ``n`` rows of the
+        global draw (:func:`~gan_course.distributed.local_rows`), so that the run draws a one-process run's latents."""
         if self.prior is None:
             raise ValueError("this trainer has no prior (prior=None), so it cannot draw latents")
-        return self.prior.sample(n, device=self.device)
+        return local_rows(lambda rows: self.prior.sample(rows, device=self.device), n)
 
     def generate(self, latent: Latent) -> Any:
-        """G(latent) as a step computes it (compiled if asked)."""
-        return call_generator(self.compiled["generator"], latent)
+        """G(latent) as a step computes it (:meth:`network`)."""
+        return call_generator(self.network("generator"), latent)
 
     def discriminate(self, x: Tensor, labels: Tensor | None = None) -> Any:
-        """D(x), or D(x, y) with ``labels``, as a step computes it (compiled if asked)."""
-        net = self.compiled["discriminator"]
+        """D(x), or D(x, y) with ``labels``, as a step computes it (:meth:`network`)."""
+        net = self.network("discriminator")
         return net(x) if labels is None else net(x, labels)
 
     def autocast(self) -> AbstractContextManager:
@@ -261,7 +300,7 @@ class GANTrainer:
                         self._flush()
                     for hook in reversed(self.hooks):
                         hook.after_step(self)
-                    if interrupted():
+                    if any_rank(interrupted(), self.device):  # every rank stops after the same step
                         self._flush()
                         raise TrainingInterrupted(self.step)
                 self._flush()
@@ -287,7 +326,7 @@ class GANTrainer:
         """Move pending records to the history (one device sync), through the hooks' ``on_log``."""
         if not self._pending:
             return
-        values = torch.stack(self._pending).cpu()
+        values = average(torch.stack(self._pending)).cpu()
         steps = range(self.step - len(values) + 1, self.step + 1)
         records = {name: values[:, i] for i, name in enumerate(self._pending_names)}
         self._pending = []
@@ -301,7 +340,9 @@ class GANTrainer:
         unconditional GAN), or of ``n`` fresh draws from the prior (default: as many as :attr:`fixed_latent`)."""
         generator = self.generator
         if latent is None:
-            latent = self.sample_latent(n if n is not None else len(self.fixed_latent))
+            if self.prior is None:
+                raise ValueError("this trainer has no prior (prior=None), so it cannot draw latents")
+            latent = self.prior.sample(n if n is not None else len(self.fixed_latent), device=self.device)
         elif n is not None:
             raise ValueError("give n (fresh latents) or latent (given ones), not both")
         elif isinstance(latent, Tensor):
@@ -315,7 +356,8 @@ class GANTrainer:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything a resumed run needs: weights, optimizer and scaler states, the objective's, step's and hooks'
-        states, the fixed latents, the history, the random generators' states and the data position."""
+        states, the fixed latents, the history, the random generators' states (on several processes every rank's,
+        gathered: call it on all of them) and the data position."""
         self._flush()
         state = {
             "step": self.step,
@@ -329,6 +371,8 @@ class GANTrainer:
             "history": self.history.state_dict(),
             "rng": rng_state(),
         }
+        if self.shard.world_size > 1:
+            state["rng_ranks"] = gather(state["rng"])
         if hasattr(self.data, "state_dict"):
             state["data"] = self.data.state_dict()
         return state
@@ -361,15 +405,33 @@ class GANTrainer:
         self._pending, self._pending_names = [], None
         if "data" in state:
             self.data.load_state_dict(state["data"])
-        set_rng_state(state["rng"])
+        ranks = state.get("rng_ranks", [state["rng"]])
+        # each rank its own state when the run had as many processes; otherwise rank 0's (the ranks draw in step)
+        set_rng_state(ranks[self.shard.rank] if len(ranks) == self.shard.world_size else state["rng"])
 
     def save_checkpoint(self, path: str | Path) -> None:
         """Write :meth:`state_dict` to ``path`` atomically: into a temporary file of its own beside it, then renamed
         over it. A write that fails (a full disk, a folder that cannot be written) raises
         :class:`~gan_course.training.checkpoint.CheckpointWriteError`, removes the temporary file and leaves the
-        previous checkpoint as it was."""
+        previous checkpoint as it was. On several processes every rank calls it, rank 0 writes, and all return (or
+        raise) once the file is written."""
         path = Path(path)
         state = self.state_dict()
+        failure = None
+        if is_main():
+            try:
+                self._write(state, path)
+            except CheckpointWriteError as error:
+                failure = error
+        failed = from_main(failure is not None)
+        if failure is not None:
+            raise failure
+        if failed:
+            raise CheckpointWriteError(path, OSError("rank 0, which writes it, failed; its message says why"))
+
+    @staticmethod
+    def _write(state: dict[str, Any], path: Path) -> None:
+        """``torch.save`` ``state`` to ``path`` through a temporary file beside it."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             descriptor, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
