@@ -7,12 +7,14 @@ from importlib import resources
 
 import pytest
 import torch
+from torch import nn
 
-from gan_course.data import ROLE_SIZES, load_mnist_role
+from gan_course.data import ROLE_SIZES, LabeledImages, load_mnist_role
 from gan_course.metrics import classifier as classifier_module
 from gan_course.metrics.classifier import (
     MNISTClassifier,
     augment,
+    confusions,
     heldout_digits,
     load_classifier,
     main,
@@ -108,3 +110,20 @@ def test_the_command_line_prints_the_held_out_accuracy_of_the_shipped_weights(mn
         main(["--evaluate", str(path), "--root", str(mnist_test_split)])
     output = capsys.readouterr().out
     assert "held-out accuracy: 99." in output and "on the 2,000 images of the mnist reference role" in output
+    assert "most frequent errors: " in output and output.count(" read as ") == 3
+
+
+def test_confusions_count_each_error_once_most_frequent_first():
+    class Fixed(nn.Module):  # predicts the class written in the image's first pixel
+        def __init__(self):
+            super().__init__()
+            self.where = nn.Parameter(torch.zeros(1))  # predict() reads the device from a parameter
+
+        def forward(self, x):
+            return nn.functional.one_hot(x[:, 0, 0, 0].long(), 10).float()
+
+    images = torch.zeros(6, 1, 28, 28)
+    images[:, 0, 0, 0] = torch.tensor([1.0, 1, 2, 3, 3, 3])
+    labels = torch.tensor([0, 0, 2, 4, 4, 5])
+    found = confusions(Fixed(), LabeledImages(images, labels, "test", None))
+    assert found == [(2, 0, 1), (2, 4, 3), (1, 5, 3)]

@@ -134,6 +134,15 @@ def accuracy(classifier: MNISTClassifier, digits: LabeledImages, batch_size: int
     return float((predict(classifier, digits.images, batch_size) == digits.labels).double().mean())
 
 
+def confusions(classifier: MNISTClassifier, images: LabeledImages, batch_size: int = 1000) -> list[tuple[int, int, int]]:
+    """The classifier's errors on ``images`` as ``(count, true class, predicted class)``, most frequent first."""
+    predicted = predict(classifier, images.images, batch_size)
+    matrix = torch.bincount(images.labels * N_CLASSES + predicted, minlength=N_CLASSES**2).view(N_CLASSES, N_CLASSES)
+    errors = [(int(matrix[true, guess]), true, guess) for true in range(N_CLASSES) for guess in range(N_CLASSES)
+              if true != guess and matrix[true, guess] > 0]
+    return sorted(errors, key=lambda error: (-error[0], error[1], error[2]))
+
+
 def train_classifier(
     root: str | Path | None = None,
     epochs: int = 30,
@@ -281,6 +290,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     held_out = heldout_digits(args.root, args.data)
     print(f"held-out accuracy: {accuracy(classifier, held_out):.2%} on the {len(held_out):,} images of the {args.data} "
           f"reference role (it did not train on them)")
+    names = image_set(args.data).classes
+    print("most frequent errors: " + "; ".join(f"{names[true]} read as {names[guess]} ({count:,})"
+                                               for count, true, guess in confusions(classifier, held_out)[:3]))
 
 
 if __name__ == "__main__":
