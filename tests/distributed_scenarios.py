@@ -24,9 +24,9 @@ from gan_course.distributed import current_shard, first_message, is_main, proces
 from gan_course.losses import WGANGP, NonSaturating
 from gan_course.metrics import MNISTEvaluation
 from gan_course.models import DCGANGenerator
-from gan_course.recipes import dcgan_trainer, mlp_trainer
+from gan_course.recipes import dcgan_trainer, mlp_trainer, progan_trainer
 from gan_course.seed import seed_everything
-from gan_course.training import Checkpoint, GANTrainer, Hook, TrainingDiverged
+from gan_course.training import Checkpoint, GANTrainer, Hook, ProgressiveSchedule, TrainingDiverged
 
 STEPS, BATCH = 6, 16
 OBJECTIVES = {"non-saturating": NonSaturating, "wgan-gp": lambda: WGANGP(lam=10.0)}
@@ -45,6 +45,18 @@ def batch_norm_trainer() -> GANTrainer:
     seed_everything(0)
     images = torch.rand(16, 1, 16, 16, generator=torch.Generator().manual_seed(1)) * 2 - 1
     return dcgan_trainer(images, latent_dim=8, width=4, batch_size=8, device=torch.device("cpu"), log_every=1)
+
+
+def progan_run() -> GANTrainer:
+    """ProGAN grown 4 -> 8 over 8 steps of 8 images (stable, fading, stable), without the minibatch standard deviation
+    (which groups each process's rows), seeded: parameters unused at 4 x 4, Adam reset at each change of lod."""
+    seed_everything(0)
+    images = torch.rand(32, 1, 8, 8, generator=torch.Generator().manual_seed(2)) * 2 - 1
+    schedule = ProgressiveSchedule(8, 4, training_kimg=0.016, transition_kimg=0.016, minibatch_base=8)
+    trainer = progan_trainer(images, schedule, fmap_base=16, fmap_max=8, mbstd_group_size=0, ema_beta=0.9,
+                             device=torch.device("cpu"), log_every=1)
+    trainer.fit(8)
+    return trainer
 
 
 def outcome(trainer: GANTrainer) -> dict:
@@ -103,6 +115,9 @@ def main(out: Path, mnist_root: Path | None) -> None:
         resumed.fit(STEPS)
         if is_main():
             torch.save(outcome(resumed), out / "resumed.pt")
+        trainer = progan_run()
+        if is_main():
+            torch.save(outcome(trainer), out / "progan.pt")
         trainer = batch_norm_trainer()
         trainer.fit(3)
         if is_main():

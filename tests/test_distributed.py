@@ -22,7 +22,7 @@ from gan_course.distributed import Shard, current_shard, first_message, local_ro
 from gan_course.latent import Latent
 from gan_course.metrics.samples import batches
 from gan_course.recipes.trainers import synchronised
-from gan_course.training import Checkpoint, ProgressiveReals
+from gan_course.training import Checkpoint, ProgressiveGrowing, ProgressiveReals
 
 PROCESSES = 2
 LIMIT_S = 240  # a launch takes about 15 s on two idle cores
@@ -161,6 +161,18 @@ def test_two_processes_train_what_one_process_trains_with_the_same_global_batch(
     initial = scenarios.toy_trainer(objective)  # and the runs did train: G's weights moved from their initial values
     assert any(not torch.allclose(value, dict(initial.networks["generator"].named_parameters())[key])
                for key, value in two["parameters"]["generator"].items())
+
+
+def test_progan_grows_on_two_processes_as_on_one(two_processes):
+    """Blocks unused below full resolution (DDP's find_unused_parameters), the fade, Adam's resets and the schedule's
+    clock counting the global batch: without the minibatch standard deviation the run is the one-process run."""
+    two = torch.load(two_processes / "progan.pt")
+    one = scenarios.progan_run()
+    schedule = next(hook.schedule for hook in one.hooks if isinstance(hook, ProgressiveGrowing))
+    assert two["history"]["images_shown"] == [8.0 * step for step in range(8)]  # 8 images a step: both halves
+    assert two["history"]["lod"] == [schedule(8 * step).lod for step in range(8)]
+    assert 0.5 in two["history"]["lod"] and two["history"]["lod"][-1] == 0  # it faded 8 x 8 in and trained there
+    assert_same_run(scenarios.outcome(one), two)
 
 
 def test_batch_norm_normalises_by_each_process_rows(two_processes):

@@ -59,10 +59,12 @@ def execute_cells(path: Path, indices: list[int], timeout: int = 7200) -> int:
         now.cells[index].outputs = cell.outputs
         if "execution" in cell.metadata:  # nbclient's timestamps, as a run from the top records them
             now.cells[index].metadata["execution"] = cell.metadata["execution"]
-        now.cells[index].execution_count = numbers.get(index)
-        for output in cell.outputs:
-            if "execution_count" in output:
-                output.execution_count = numbers.get(index)
+    for index, cell in enumerate(now.cells):  # every count as a run from the top gives it (new cells shift later ones)
+        if index in numbers and (index in indices or cell.execution_count is not None):
+            cell.execution_count = numbers[index]
+            for output in cell.outputs:
+                if "execution_count" in output:
+                    output.execution_count = numbers[index]
     merge_widget_state(now, chosen)
     drop_undrawable_widgets(now)
     drop_unshown_widget_state(now)
