@@ -25,7 +25,7 @@ book: $(STAMP)
 
 # Unit tests, the book build check, and every chapter re-executed by nbval (fast profile unless set otherwise).
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax tests book
+	$(BIN)/python -m pytest --nbval-lax --durations=20 tests book
 
 # JupyterLab on the chapters, from the .venv (the kernel has gan_course and everything the chapters import).
 lab: $(STAMP)

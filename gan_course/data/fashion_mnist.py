@@ -28,7 +28,7 @@ from torchvision import datasets
 from torchvision.datasets.mnist import read_image_file, read_label_file
 from torchvision.datasets.utils import check_integrity
 
-from gan_course.data.mnist import FILES, LabeledImages, default_data_root, torchvision_download
+from gan_course.data.mnist import FILES, LabeledImages, default_data_root, torchvision_download, write_atomically
 
 FOLDER = "FashionMNIST"
 """The folder under the data root that torchvision's ``FashionMNIST`` uses; the files lie in its ``raw/``."""
@@ -76,10 +76,7 @@ def _extract(source: Path, target: Path, trusted: bool) -> None:
         raise FashionMNISTFileError(f"{source} does not hold Fashion-MNIST's {target.name} (its content's SHA-256 is "
                                     f"not {CONTENT_SHA256[target.name]}): it is damaged or another data set. Delete it "
                                     f"and get it again from {SOURCES}.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
-    partial.write_bytes(data)
-    partial.replace(target)  # a load interrupted half-way leaves no half-written file under the real name
+    write_atomically(target, data)
 
 
 def _file(raw: Path, name: str, root: Path, download: bool) -> Path:

@@ -18,8 +18,10 @@ on the training split. Either way a GAN never sees a digit of the classifier or 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import os
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +32,7 @@ import torch
 from torch import Tensor
 from torchvision import datasets
 from torchvision.datasets.mnist import read_image_file, read_label_file
-from torchvision.datasets.utils import check_integrity, extract_archive
+from torchvision.datasets.utils import check_integrity
 
 DATA_ENV = "GAN_COURSE_DATA"
 FILES = {
@@ -103,6 +105,21 @@ def _present(raw: Path, split: str) -> bool:
     return all((raw / name).is_file() or (raw / name.removesuffix(".gz")).is_file() for name in FILES[split])
 
 
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file of its own beside it, then renamed over it: a load cut
+    short leaves no half-written file under the real name, and processes extracting the same file at once (two test
+    workers, two ``torchrun`` ranks) never read one another's half-written copy."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, partial = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".partial")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.replace(partial, target)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+
+
 def _read_split(raw: Path, split: str, root: Path) -> LabeledImages:
     """Check and extract the ``.gz`` files of ``split`` if needed, then parse them with torchvision's IDX readers."""
     checksums = dict(datasets.MNIST.resources)
@@ -113,7 +130,8 @@ def _read_split(raw: Path, split: str, root: Path) -> LabeledImages:
                     f"{raw / name} does not have the MD5 checksum {checksums[name]} that torchvision expects: "
                     f"the file is damaged or not MNIST. Delete it and download it again from {SOURCE}."
                 )
-            extract_archive(str(raw / name), str(raw))
+            with gzip.open(raw / name, "rb") as compressed:
+                write_atomically(raw / name.removesuffix(".gz"), compressed.read())
     images_file, labels_file = (raw / name.removesuffix(".gz") for name in FILES[split])
     images = _read_idx(read_image_file, images_file).unsqueeze(1).float().div(127.5).sub(1.0)
     labels = _read_idx(read_label_file, labels_file).long()
