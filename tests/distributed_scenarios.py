@@ -4,13 +4,15 @@
     python -m torch.distributed.run --nproc_per_node 2 tests/distributed_scenarios.py OUT [MNIST_ROOT]
 
 Every rank trains each scenario; rank 0 saves what it ends with into OUT (``<scenario>.pt``) for the test to compare
-with the same function run in one process. Each rank writes what it decided when only the last rank had something to
+with the same function run in one process; the dry run of every recipe writes into ``recipes/<recipe>``. Each rank
+writes what it decided when only the last rank had something to
 say (``first-message-<rank>.txt``) and the message it stopped with when the last rank's weights became NaN
 (``diverged-<rank>.txt``).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -19,12 +21,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_course import cli
 from gan_course.data import SamplerStream, ring
 from gan_course.distributed import current_shard, first_message, is_main, process_group
 from gan_course.losses import WGANGP, NonSaturating
 from gan_course.metrics import MNISTEvaluation
 from gan_course.models import DCGANGenerator
-from gan_course.recipes import dcgan_trainer, mlp_trainer, progan_trainer
+from gan_course.recipes import RECIPES, dcgan_trainer, mlp_trainer, progan_trainer
 from gan_course.seed import seed_everything
 from gan_course.training import Checkpoint, GANTrainer, Hook, ProgressiveSchedule, TrainingDiverged
 
@@ -126,6 +129,9 @@ def main(out: Path, mnist_root: Path | None) -> None:
             score = protocol_score(mnist_root)
             if is_main():
                 torch.save(score, out / "protocol.pt")
+            os.environ["GAN_COURSE_DATA"] = str(mnist_root)
+            for recipe in RECIPES:  # every recipe from the command line: `torchrun … -m gan_course train <recipe>`
+                cli.main(["train", recipe, "--dry-run", "--out", str(out / "recipes" / recipe)])
         said = first_message("stop" if shard.rank == shard.world_size - 1 else None)
         (out / f"first-message-{shard.rank}.txt").write_text(str(said))
         try:

@@ -21,6 +21,7 @@ from gan_course.data import SamplerStream, TensorStream, ring
 from gan_course.distributed import Shard, current_shard, first_message, local_rows
 from gan_course.latent import Latent
 from gan_course.metrics.samples import batches
+from gan_course.recipes import RECIPES
 from gan_course.recipes.trainers import synchronised
 from gan_course.training import Checkpoint, ProgressiveGrowing, ProgressiveReals
 
@@ -214,6 +215,16 @@ def test_the_protocol_scores_the_same_on_two_processes(two_processes, mnist_test
     if not (two_processes / "protocol.pt").is_file():
         pytest.skip("MNIST's test split was not found for the two-process run")
     assert torch.load(two_processes / "protocol.pt") == scenarios.protocol_score(mnist_test_split)
+
+
+def test_every_recipe_trains_on_two_processes_from_the_command_line(two_processes):
+    if not (two_processes / "protocol.pt").is_file():
+        pytest.skip("MNIST's test split was not found for the two-process run")
+    for recipe in RECIPES:
+        written = {path.name for path in (two_processes / "recipes" / recipe).iterdir()}
+        assert written == {"history.csv", "history.png", "samples.png"}, recipe  # a dry run keeps no checkpoint
+        rows = (two_processes / "recipes" / recipe / "history.csv").read_text().splitlines()
+        assert len(rows) == 3 and "nan" not in rows[-1], recipe  # a header and two steps, finite
 
 
 def test_the_ranks_decide_together(two_processes):
