@@ -60,3 +60,23 @@ def test_label_accuracy_uses_a_tenth_of_n_per_label(evaluation):
     with pytest.raises(ValueError, match="takes the prior of z alone"):
         from gan_course.latent import Labelled
         evaluation.label_accuracy(generator, prior=Labelled(Normal(8), 10))
+
+
+def test_fidelity_tells_a_collapsed_set_from_a_blurred_one(evaluation):
+    """Real digits not in the reference score high on all four; real digits of three classes only (a collapse that
+    keeps each sample sharp) keep their precision and lose recall and coverage to about 3/10; the same digits under
+    heavy noise (every class, none sharp) lose precision and density. The class histogram alone sees the first and
+    the Fréchet distance cannot say which of the two it is."""
+    root = evaluation.reference.root
+    digits = [load_mnist_role(role, root) for role in ("gan", "classifier")]
+    images, labels = torch.cat([d.images for d in digits]), torch.cat([d.labels for d in digits])
+    real, real_spread = evaluation.fidelity(images[:N_SAMPLES])
+    assert real.precision > 0.8 and real.recall > 0.8 and real_spread.coverage > 0.85
+    assert real_spread.density == pytest.approx(1.0, abs=0.1)
+    three = images[(labels == 0) | (labels == 1) | (labels == 7)]
+    collapsed, collapsed_spread = evaluation.fidelity(three)
+    assert collapsed.precision > 0.8 and collapsed.recall < 0.45 and collapsed_spread.coverage < 0.45
+    noise = torch.randn(images[:N_SAMPLES].shape, generator=torch.Generator().manual_seed(0))
+    blurred, blurred_spread = evaluation.fidelity((images[:N_SAMPLES] + 0.6 * noise).clamp(-1, 1))
+    assert blurred.precision < 0.6 and blurred_spread.density < 0.5
+    assert (real.n_real, real.n_fake, collapsed.k, collapsed_spread.k) == (2000, 2000, 3, 5)

@@ -6,6 +6,8 @@
   (VEEGAN, PacGAN).
 * :mod:`~gan_course.metrics.density_1d` — the Jensen–Shannon divergence on the line, from histograms.
 * :mod:`~gan_course.metrics.frechet` — the Fréchet distance, and the Fréchet classifier distance of MNIST digits.
+* :mod:`~gan_course.metrics.precision_recall` — improved precision and recall, density and coverage: fidelity and
+  diversity as separate numbers.
 * :mod:`~gan_course.metrics.classes` — the class histogram of generated digits, and label accuracy.
 * :mod:`~gan_course.metrics.linear_probe` — the discriminator as a feature extractor: a linear classifier on few labels.
 * :mod:`~gan_course.metrics.memorisation` — D's verdict on seen and unseen digits, and samples' nearest digits.
@@ -28,10 +30,18 @@ from gan_course.metrics.linear_probe import ProbeResult, discriminator_features,
 from gan_course.metrics.memorisation import discriminator_probabilities, nearest_distances
 from gan_course.metrics.modes import ModeCoverage, mode_coverage
 from gan_course.metrics.parzen import parzen_bandwidth, parzen_log_likelihood
+from gan_course.metrics.precision_recall import (
+    DensityCoverage,
+    PrecisionRecall,
+    density_coverage,
+    nearest_neighbour_radii,
+    precision_recall,
+)
 from gan_course.metrics.protocol import EVALUATIONS, Evaluation, FashionMNISTEvaluation, MNISTEvaluation, Score
 
 __all__ = [
     "ClassHistogram",
+    "DensityCoverage",
     "Evaluation",
     "EVALUATIONS",
     "FashionMNISTEvaluation",
@@ -39,10 +49,12 @@ __all__ = [
     "LabelAccuracy",
     "MNISTEvaluation",
     "ModeCoverage",
+    "PrecisionRecall",
     "ProbeResult",
     "Score",
     "class_histogram",
     "classifier_statistics",
+    "density_coverage",
     "discriminator_features",
     "discriminator_probabilities",
     "frechet_classifier_distance",
@@ -54,6 +66,8 @@ __all__ = [
     "linear_probe",
     "mode_coverage",
     "nearest_distances",
+    "nearest_neighbour_radii",
     "parzen_bandwidth",
     "parzen_log_likelihood",
+    "precision_recall",
 ]

@@ -12,7 +12,9 @@ An :class:`Evaluation` fixes everything a score depends on:
   the prior the model was trained with;
 * the **numbers**: the Fréchet classifier distance (:func:`~gan_course.metrics.frechet_classifier_distance`) and the
   class histogram (:func:`~gan_course.metrics.class_histogram`) of the same samples; for a conditional generator,
-  its label accuracy on $n / 10$ samples per label.
+  its label accuracy on $n / 10$ samples per label; and, asked for with :meth:`Evaluation.fidelity`, the same
+  samples' improved precision and recall and density and coverage (:mod:`~gan_course.metrics.precision_recall`)
+  against the reference in the same features.
 
 On several processes (``torchrun``) the batches of a generator or a tensor are split over the ranks and their
 features gathered in the order of one process, so the score does not depend on the number of processes.
@@ -39,7 +41,8 @@ from gan_course.eval_mode import eval_mode
 from gan_course.latent.priors import Prior
 from gan_course.metrics.classes import N_CLASSES, ClassHistogram, LabelAccuracy, label_accuracy
 from gan_course.metrics.classifier import IMAGE_SHAPE, shipped_classifier
-from gan_course.metrics.frechet import FeatureStatistics, classifier_statistics, frechet_distance, gaussian_statistics
+from gan_course.metrics.frechet import FeatureStatistics, frechet_distance, gaussian_statistics
+from gan_course.metrics.precision_recall import DensityCoverage, PrecisionRecall, density_coverage, precision_recall
 from gan_course.metrics.samples import Source, batches, check_images
 
 N_SAMPLES = ROLE_SIZES["reference"]  # 2,000: generated samples per score, as many as MNIST's reference digits
@@ -63,7 +66,8 @@ class Evaluation:
     once and call it on a model.
 
     ``evaluation(generator, prior=None)`` scores a generator module (drawn from ``prior``, by default
-    ``Normal(generator.latent_dim)``), a sampling function ``sample(n)``, or a tensor of at least ``n`` images.
+    ``Normal(generator.latent_dim)``), a sampling function ``sample(n)``, or a tensor of at least ``n`` images;
+    ``evaluation.fidelity(generator)`` measures the same samples' precision, recall, density and coverage.
     """
 
     n = N_SAMPLES
@@ -74,15 +78,35 @@ class Evaluation:
         self.images = image_set(self.data)
         self.reference = self.images.role("reference", root)
         self.classifier = shipped_classifier(device, self.data)
-        self.statistics: FeatureStatistics = classifier_statistics(self.reference.images, self.classifier,
-                                                                   progress=False)
+        self.reference_features, _ = self._features(self.reference.images, None, False)
+        self.statistics: FeatureStatistics = gaussian_statistics(self.reference_features)
 
     def __call__(self, samples: Source, prior: Prior | None = None, progress: bool | None = None) -> Score:
         """The Fréchet classifier distance to the reference and the class histogram, of the same ``n`` samples."""
+        features, counts = self._features(self._first_n(samples), prior, progress)
+        generated = gaussian_statistics(features)
+        fcd = frechet_distance(self.statistics.mean, self.statistics.covariance, generated.mean, generated.covariance)
+        return Score(fcd, ClassHistogram(tuple(counts.tolist())), self.n)
+
+    def fidelity(self, samples: Source, prior: Prior | None = None,
+                 progress: bool | None = None) -> tuple[PrecisionRecall, DensityCoverage]:
+        """Improved precision and recall (k = 3) and density and coverage (k = 5) of the ``n`` samples the protocol
+        scores, against the reference, in the classifier's features (:mod:`gan_course.metrics.precision_recall`):
+        fidelity and diversity as separate numbers, so that collapse and under-training are told apart."""
+        features, _ = self._features(self._first_n(samples), prior, progress)
+        return precision_recall(self.reference_features, features), density_coverage(self.reference_features, features)
+
+    def _first_n(self, samples: Source) -> Source:
+        """A tensor's first ``n`` images (refusing fewer); a generator or sampling function as it is."""
         if isinstance(samples, Tensor):
             if len(samples) < self.n:
                 raise ValueError(f"the protocol scores {self.n} samples; got a tensor of {len(samples)}")
-            samples = samples[: self.n]
+            return samples[: self.n]
+        return samples
+
+    def _features(self, samples: Source, prior: Prior | None, progress: bool | None) -> tuple[Tensor, Tensor]:
+        """The classifier's features (float64, on the CPU) of ``n`` samples (every row of a tensor) and the counts of
+        the classes it assigns them, in the order of one process whatever the number of processes."""
         where = next(self.classifier.parameters()).device
         shard = current_shard() if isinstance(samples, (Tensor, torch.nn.Module)) else Shard()
         computed = []
@@ -94,10 +118,7 @@ class Evaluation:
                                  torch.bincount(self.classifier.head(hidden).argmax(1).cpu(), minlength=N_CLASSES)))
         ranks = gather(computed)  # batch i was computed by rank i % world_size, as its (i // world_size)-th
         ordered = [ranks[i % len(ranks)][i // len(ranks)] for i in range(sum(map(len, ranks)))]
-        counts = torch.stack([count for _, count in ordered]).sum(0)
-        generated = gaussian_statistics(torch.cat([hidden for hidden, _ in ordered]))
-        fcd = frechet_distance(self.statistics.mean, self.statistics.covariance, generated.mean, generated.covariance)
-        return Score(fcd, ClassHistogram(tuple(counts.tolist())), self.n)
+        return torch.cat([hidden for hidden, _ in ordered]), torch.stack([count for _, count in ordered]).sum(0)
 
     def floor(self, real_images: Tensor) -> Score:
         """The score of ``n`` real images that are not the reference (e.g. the GAN's training images): the floor."""
