@@ -8,5 +8,6 @@ The core (:mod:`gan_course.losses`, :mod:`~gan_course.latent`, :mod:`~gan_course
 * :mod:`~gan_course.experiments.architectures` — checkerboard artefacts and the drawings of the convolution
   arithmetic; ProGAN's ablations and figures.
 * :mod:`~gan_course.experiments.losses` — the objectives side by side, the gradient G receives, the critic alone.
+* :mod:`~gan_course.experiments.making_gans_train` — making GANs train: why gradient play does not converge.
 * :mod:`~gan_course.experiments.visualization` — seeing inside a GAN.
 """
