@@ -5,6 +5,7 @@ The objectives the training loop takes — one object each, computing D's and G'
 * :mod:`~gan_course.losses.objective` — :class:`Objective` and :class:`StepContext`, what every objective is.
 * :mod:`~gan_course.losses.gan` — :class:`Minimax` and :class:`NonSaturating` (Goodfellow et al. 2014).
 * :mod:`~gan_course.losses.lsgan` — :class:`LSGAN` (Mao et al. 2017).
+* :mod:`~gan_course.losses.label_smoothing` — :class:`OneSidedLabelSmoothing` (Salimans et al. 2016).
 * :mod:`~gan_course.losses.wgan` — :class:`WGAN` with clipping and :class:`WGANGP` (Arjovsky et al. 2017,
   Gulrajani et al. 2017), with the drift term of Karras et al. (2018).
 
@@ -22,6 +23,7 @@ from gan_course.losses.gan import (
     minimax_generator_loss,
     nonsaturating_generator_loss,
 )
+from gan_course.losses.label_smoothing import OneSidedLabelSmoothing, smoothed_discriminator_loss
 from gan_course.losses.lsgan import LSGAN, lsgan_discriminator_loss, lsgan_generator_loss
 from gan_course.losses.objective import Objective, StepContext
 from gan_course.losses.wgan import (
@@ -40,6 +42,7 @@ __all__ = [
     "Minimax",
     "NonSaturating",
     "Objective",
+    "OneSidedLabelSmoothing",
     "StepContext",
     "WGAN",
     "WGANGP",
@@ -51,6 +54,7 @@ __all__ = [
     "lsgan_generator_loss",
     "minimax_generator_loss",
     "nonsaturating_generator_loss",
+    "smoothed_discriminator_loss",
     "wasserstein_critic_loss",
     "wasserstein_generator_loss",
 ]

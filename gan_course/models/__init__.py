@@ -1,4 +1,5 @@
-"""Generators and discriminators, one module per architecture."""
+"""Generators and discriminators, one module per architecture, and the layers a training tip adds to one
+(:mod:`~gan_course.models.minibatch_discrimination`)."""
 
 from gan_course.models.conditional import (
     ConditionalDCGANDiscriminator,
@@ -7,6 +8,7 @@ from gan_course.models.conditional import (
     ConditionalMLPGenerator,
 )
 from gan_course.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from gan_course.models.minibatch_discrimination import MinibatchDiscrimination
 from gan_course.models.mlp import MLPDiscriminator, MLPGenerator
 from gan_course.models.progan import (
     EqualizedConv2d,
@@ -30,6 +32,7 @@ __all__ = [
     "EqualizedLinear",
     "MLPDiscriminator",
     "MLPGenerator",
+    "MinibatchDiscrimination",
     "MinibatchStdDev",
     "PixelNorm",
     "ProGANDiscriminator",
