@@ -61,3 +61,85 @@ def test_a_collapsed_batch_stands_out():
     assert extra[0].mean() < 1  # near the bias -1: the diverse samples are far apart in most kernels
     with pytest.raises(ValueError, match="takes a batch of feature vectors"):
         layer(torch.zeros(2, 4, 4))
+
+
+# Instance noise (a wrapper of D and the hook that anneals it) and experience replay (a step).
+
+def toy_trainer(**options):
+    from gan_course.data import SamplerStream, ring
+    from gan_course.recipes import mlp_trainer
+    from gan_course.seed import seed_everything
+
+    seed_everything(0)
+    return mlp_trainer(SamplerStream(ring(), 16, seed=0), (2,), latent_dim=4, output="linear",
+                       device=torch.device("cpu"), **options)
+
+
+def test_instance_noise_adds_gaussian_noise_to_d_inputs_in_training_only():
+    from gan_course.training import InstanceNoise
+
+    critic = torch.nn.Linear(3, 1)
+    noisy = InstanceNoise(critic, sigma=0.5)
+    x = torch.randn(4, 3)
+    torch.manual_seed(1)
+    out = noisy(x)
+    torch.manual_seed(1)
+    assert torch.equal(out, critic(x + 0.5 * torch.randn(4, 3)))
+    assert torch.equal(noisy.eval()(x), critic(x))  # no noise in eval mode
+    assert torch.equal(InstanceNoise(critic, sigma=0.0)(x), critic(x))
+
+
+def test_the_noise_anneals_linearly_to_zero_and_is_recorded():
+    from gan_course.training import AnnealedInstanceNoise, InstanceNoise
+
+    from gan_course.data import SamplerStream, ring
+    from gan_course.latent import Normal
+    from gan_course.losses import NonSaturating
+    from gan_course.models import MLPDiscriminator, MLPGenerator
+    from gan_course.training import GANTrainer
+
+    torch.manual_seed(0)
+    generator, critic = MLPGenerator(4, (2,), hidden=(8,), output="linear"), InstanceNoise(MLPDiscriminator((2,)))
+    trainer = GANTrainer(generator, critic, torch.optim.Adam(generator.parameters()),
+                         torch.optim.Adam(critic.parameters()), SamplerStream(ring(), 16), NonSaturating(), Normal(4),
+                         hooks=[AnnealedInstanceNoise(sigma=0.4, steps=4)], log_every=1)
+    trainer.fit(6)
+    assert trainer.history["instance_noise"] == pytest.approx([0.4, 0.3, 0.2, 0.1, 0.0, 0.0])
+    plain = toy_trainer(hooks=[AnnealedInstanceNoise(sigma=0.4, steps=4)])
+    with pytest.raises(TypeError, match=r"wrapped as InstanceNoise\(discriminator\)"):
+        plain.fit(1)
+
+
+def test_replay_shows_half_fresh_and_half_replayed_fakes():
+    from gan_course.latent import Latent
+    from gan_course.training import ReplayStep
+
+    class IdentityG:  # G(z) = z, so that each fake says where it came from
+        def generate(self, latent):
+            return latent.z
+
+    step = ReplayStep(size=6)
+    first, second = torch.arange(8.0).view(4, 2), 100 + torch.arange(8.0).view(4, 2)
+    assert torch.equal(step.discriminator_fakes(IdentityG(), Latent(first)), first)  # nothing to replay yet
+    assert torch.equal(step.buffer, first[2:])  # half of the fresh fakes stored
+    shown = step.discriminator_fakes(IdentityG(), Latent(second))
+    assert torch.equal(shown[:2], second[:2])
+    assert all(any(torch.equal(row, kept) for kept in first[2:]) for row in shown[2:])  # two earlier fakes
+    assert torch.equal(step.buffer, torch.cat([first[2:], second[2:]]))
+    step._store(200 + torch.arange(6.0).view(3, 2))  # full: each replaces a random entry
+    assert len(step.buffer) == 6 and (step.buffer >= 200).sum() == 6
+    with pytest.raises(ValueError, match="cannot train a conditional GAN"):
+        step.discriminator_fakes(IdentityG(), Latent(first, labels=torch.zeros(4, dtype=torch.long)))
+
+
+def test_a_replay_run_resumes_exactly_from_its_checkpoint(tmp_path):
+    from gan_course.training import Checkpoint, ReplayStep
+
+    whole = toy_trainer(step=ReplayStep(size=20))
+    whole.fit(6)
+    toy_trainer(step=ReplayStep(size=20), hooks=[Checkpoint(tmp_path / "run.pt")]).fit(3)
+    resumed = toy_trainer(step=ReplayStep(size=20), hooks=[Checkpoint(tmp_path / "run.pt")])
+    resumed.fit(6)
+    assert torch.equal(resumed.step_function.buffer, whole.step_function.buffer)
+    for name, parameter in whole.generator.named_parameters():
+        assert torch.equal(parameter, dict(resumed.generator.named_parameters())[name])

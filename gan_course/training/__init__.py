@@ -16,6 +16,8 @@
 * :mod:`~gan_course.training.progressive` — progressive growing (Karras et al. 2018): :class:`ProgressiveSchedule`,
   :func:`fade_reals`, :class:`ProgressiveReals` and the hook :class:`ProgressiveGrowing`.
 * :mod:`~gan_course.training.ema` — :class:`GeneratorEMA`, an exponential moving average of G's weights.
+* :mod:`~gan_course.training.instance_noise` — :class:`InstanceNoise` on D's inputs and the hook that anneals it.
+* :mod:`~gan_course.training.replay` — :class:`ReplayStep`, D shown past fakes beside fresh ones.
 * :mod:`~gan_course.training.history` — :class:`History`, every recorded scalar by name.
 * :mod:`~gan_course.training.acceleration` — :class:`Acceleration`: channels-last, mixed precision, compilation.
 * :mod:`~gan_course.training.figures` — :func:`plot_history` and :func:`plot_snapshots`.
@@ -26,6 +28,7 @@ from gan_course.training.ema import GeneratorEMA, ema_of
 from gan_course.training.history import History
 from gan_course.training.checkpoint import Checkpoint, CheckpointError, CheckpointLocked, CheckpointWriteError
 from gan_course.training.hooks import DivergenceGuard, Hook, Periodic, ProgressBar, Snapshots, TrainingDiverged
+from gan_course.training.instance_noise import AnnealedInstanceNoise, InstanceNoise
 from gan_course.training.interrupt import TrainingInterrupted
 from gan_course.training.progressive import (
     GrowthCost,
@@ -35,6 +38,7 @@ from gan_course.training.progressive import (
     fade_reals,
     growth_cost,
 )
+from gan_course.training.replay import ReplayStep
 from gan_course.training.step_view import StepView, frozen
 from gan_course.training.steps import AlternatingStep, Step
 from gan_course.training.trainer import GANTrainer
@@ -42,6 +46,7 @@ from gan_course.training.trainer import GANTrainer
 __all__ = [
     "Acceleration",
     "AlternatingStep",
+    "AnnealedInstanceNoise",
     "Checkpoint",
     "CheckpointError",
     "CheckpointLocked",
@@ -53,11 +58,13 @@ __all__ = [
     "ema_of",
     "History",
     "Hook",
+    "InstanceNoise",
     "Periodic",
     "ProgressBar",
     "ProgressiveGrowing",
     "ProgressiveReals",
     "ProgressiveSchedule",
+    "ReplayStep",
     "Snapshots",
     "Step",
     "StepView",

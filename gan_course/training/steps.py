@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import torch
 from torch import Tensor
 
+from gan_course.latent.priors import Latent
 from gan_course.losses.objective import StepContext, Terms
 
 if TYPE_CHECKING:
@@ -77,11 +78,12 @@ class AlternatingStep:
         return {**d_terms, **g_terms}
 
     def discriminator_update(self, trainer: StepView, real: Tensor, labels: Tensor | None = None) -> Terms:
-        """One update of D on ``real`` (with their ``labels`` for a conditional GAN) and as many fresh fakes."""
+        """One update of D on ``real`` (with their ``labels`` for a conditional GAN) and as many fakes
+        (:meth:`discriminator_fakes`)."""
         latent = trainer.sample_latent(len(real))
         with trainer.autocast():
             with torch.no_grad():
-                fake = trainer.generate(latent)
+                fake = self.discriminator_fakes(trainer, latent)
             d_real = as_float(trainer.discriminate(real, labels))
             d_fake = as_float(trainer.discriminate(fake, latent.labels))
         discriminator = trainer.networks["discriminator"]
@@ -91,6 +93,10 @@ class AlternatingStep:
         trainer.update("discriminator", loss_to_minimise(terms, "d_loss", trainer.objective))
         trainer.objective.after_discriminator_update(discriminator)
         return terms
+
+    def discriminator_fakes(self, trainer: StepView, latent: Latent) -> Tensor:
+        """The fakes D's update sees: ``G(latent)``, fresh (a step that replays past fakes overrides this)."""
+        return trainer.generate(latent)
 
     def generator_update(self, trainer: StepView, batch_size: int) -> Terms:
         """One update of G on ``batch_size`` fresh fakes, through a frozen D."""
