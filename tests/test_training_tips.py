@@ -143,3 +143,80 @@ def test_a_replay_run_resumes_exactly_from_its_checkpoint(tmp_path):
     assert torch.equal(resumed.step_function.buffer, whole.step_function.buffer)
     for name, parameter in whole.generator.named_parameters():
         assert torch.equal(parameter, dict(resumed.generator.named_parameters())[name])
+
+
+def test_historical_averaging_by_hand():
+    from types import SimpleNamespace
+
+    from gan_course.training import HistoricalAveraging
+
+    network = torch.nn.Linear(1, 1, bias=False)
+    recorded = {}
+    trainer = SimpleNamespace(networks={"generator": network}, acceleration=SimpleNamespace(amp=None),
+                              device=torch.device("cpu"), record=lambda **values: recorded.update(values))
+    hook = HistoricalAveraging(0.25, networks=("generator",))
+    with torch.no_grad():
+        network.weight.fill_(1.0)
+    hook.on_fit_start(trainer, 2)
+    hook.before_step(trainer)  # step 1: the average is theta[1] = 1, the term 0
+    assert recorded["historical_averaging"].item() == 0.0
+    with torch.no_grad():
+        network.weight.fill_(3.0)  # as an update would leave it
+    hook.before_step(trainer)  # step 2: the average of 1 and 3 is 2; lambda (3 - 2)^2 = 0.25
+    assert recorded["historical_averaging"].item() == pytest.approx(0.25)
+    (network.weight * 0.0).sum().backward()
+    assert network.weight.grad.item() == pytest.approx(2 * 0.25 * (3 - 2))  # the loss's gradient 0, plus the pull
+    hook.on_fit_end(trainer, None)
+    network.weight.grad = None
+    (network.weight * 0.0).sum().backward()
+    assert network.weight.grad.item() == 0.0  # the pull is gone with the fit
+    assert hook.state_dict()["count"] == 2
+
+
+def test_historical_averaging_in_the_loop_resumes_exactly(tmp_path):
+    from gan_course.training import Checkpoint, HistoricalAveraging
+
+    whole = toy_trainer(hooks=[HistoricalAveraging(0.1)])
+    whole.fit(6)
+    toy_trainer(hooks=[HistoricalAveraging(0.1), Checkpoint(tmp_path / "run.pt")]).fit(3)
+    resumed = toy_trainer(hooks=[HistoricalAveraging(0.1), Checkpoint(tmp_path / "run.pt")])
+    resumed.fit(6)
+    assert resumed.history["historical_averaging"] == whole.history["historical_averaging"]
+    assert whole.history["historical_averaging"][0] == 0.0 and max(whole.history["historical_averaging"]) > 0
+    plain = toy_trainer()
+    plain.fit(6)
+    assert not torch.equal(next(plain.generator.parameters()), next(whole.generator.parameters()))
+
+
+def test_feature_matching_by_hand():
+    from gan_course.latent import Latent
+    from gan_course.losses import FeatureMatching, StepContext
+
+    torch.manual_seed(0)
+    discriminator = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    real, fake = torch.randn(5, 2), torch.randn(4, 2, requires_grad=True)
+    context = StepContext(latent=Latent(torch.zeros(4, 1)), fake=fake, d_fake=None, discriminator=discriminator,
+                          discriminate=lambda x, labels: discriminator(x), real=real)
+    loss = FeatureMatching("1").generator_loss(context)["g_loss"]
+    hidden = lambda x: torch.relu(discriminator[0](x))  # noqa: E731 - the layer "1" by hand
+    expected = (hidden(real).mean(0) - hidden(fake).mean(0)).pow(2).sum()
+    assert loss.item() == pytest.approx(expected.item())
+    loss.backward()
+    assert fake.grad is not None and fake.grad.abs().sum() > 0  # G's gradient flows through the fakes' features
+    with pytest.raises(ValueError, match="no layer 'head'; its layers are 0, 1, 2"):
+        FeatureMatching("head").generator_loss(context)
+
+
+def test_feature_matching_trains_g_on_a_fresh_real_batch():
+    from gan_course.data import TensorStream
+    from gan_course.losses import FeatureMatching
+    from gan_course.recipes import mlp_trainer
+    from gan_course.seed import seed_everything
+
+    seed_everything(0)
+    data = TensorStream(torch.randn(64, 2), 8)
+    trainer = mlp_trainer(data, (2,), latent_dim=4, output="linear", objective=FeatureMatching("net.3"),
+                          device=torch.device("cpu"))
+    trainer.fit(2)
+    assert data.position == 2 * 2 * 8  # each step: D's real batch, and G's
+    assert all(math.isfinite(value) for value in trainer.history["g_loss"])

@@ -6,6 +6,7 @@ The objectives the training loop takes — one object each, computing D's and G'
 * :mod:`~gan_course.losses.gan` — :class:`Minimax` and :class:`NonSaturating` (Goodfellow et al. 2014).
 * :mod:`~gan_course.losses.lsgan` — :class:`LSGAN` (Mao et al. 2017).
 * :mod:`~gan_course.losses.label_smoothing` — :class:`OneSidedLabelSmoothing` (Salimans et al. 2016).
+* :mod:`~gan_course.losses.feature_matching` — :class:`FeatureMatching` (Salimans et al. 2016).
 * :mod:`~gan_course.losses.wgan` — :class:`WGAN` with clipping and :class:`WGANGP` (Arjovsky et al. 2017,
   Gulrajani et al. 2017), with the drift term of Karras et al. (2018).
 
@@ -15,6 +16,7 @@ on the toy mixtures), :mod:`~gan_course.experiments.losses.gradient_field` (the 
 :mod:`~gan_course.experiments.losses.critic` (the WGAN critic trained alone), each with its ``_figures`` module.
 """
 
+from gan_course.losses.feature_matching import FeatureMatching, layer_output
 from gan_course.losses.gan import (
     GENERATOR_LOSSES,
     Minimax,
@@ -37,6 +39,7 @@ from gan_course.losses.wgan import (
 )
 
 __all__ = [
+    "FeatureMatching",
     "GENERATOR_LOSSES",
     "LSGAN",
     "Minimax",
@@ -50,6 +53,7 @@ __all__ = [
     "discriminator_loss",
     "drift_penalty",
     "gradient_penalty",
+    "layer_output",
     "lsgan_discriminator_loss",
     "lsgan_generator_loss",
     "minimax_generator_loss",

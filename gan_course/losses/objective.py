@@ -33,8 +33,8 @@ class StepContext:
 
     In D's update: ``real`` (with ``real_labels`` for a conditional GAN), ``fake = G(latent)`` without a graph, and
     D's raw outputs ``d_real`` and ``d_fake`` (whatever D returns: a logit, a score, a reconstruction, a tuple with a
-    Q head's output). In G's update: ``fake`` with its graph and ``d_fake``; ``real``, ``real_labels`` and ``d_real``
-    are None. ``discriminator`` is the module itself (for a penalty that differentiates through it) and
+    Q head's output). In G's update: ``fake`` with its graph and ``d_fake``; ``d_real`` is None, and so are ``real``
+    and ``real_labels`` unless the objective's :attr:`~Objective.generator_sees_real` asks for a real batch. ``discriminator`` is the module itself (for a penalty that differentiates through it) and
     ``discriminate(x, labels)`` calls it as the step does (compiled, with labels for a conditional GAN).
     """
 
@@ -53,11 +53,13 @@ class Objective:
 
     ``d_output`` is ``"logit"`` when D's output is a logit $\\ell$ with $D = \\sigma(\\ell)$ (the original GAN) and
     ``"score"`` when it is used raw (an LSGAN discriminator, a WGAN critic). ``d_steps`` is the paper's $k$, the
-    default of :class:`~gan_course.training.AlternatingStep`.
+    default of :class:`~gan_course.training.AlternatingStep`. ``generator_sees_real`` is True for an objective whose
+    G loss compares the fakes with real data (feature matching): the step then gives G's update a fresh real batch.
     """
 
     d_output: str = "logit"
     d_steps: int = 1
+    generator_sees_real: bool = False
 
     def discriminator_loss(self, step: StepContext) -> Terms:
         """D's loss on one batch as ``{"d_loss": ..., other recorded scalars}``."""

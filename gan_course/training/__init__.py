@@ -16,6 +16,8 @@
 * :mod:`~gan_course.training.progressive` — progressive growing (Karras et al. 2018): :class:`ProgressiveSchedule`,
   :func:`fade_reals`, :class:`ProgressiveReals` and the hook :class:`ProgressiveGrowing`.
 * :mod:`~gan_course.training.ema` — :class:`GeneratorEMA`, an exponential moving average of G's weights.
+* :mod:`~gan_course.training.historical_averaging` — :class:`HistoricalAveraging`, each player pulled towards its
+  parameters' average over training.
 * :mod:`~gan_course.training.instance_noise` — :class:`InstanceNoise` on D's inputs and the hook that anneals it.
 * :mod:`~gan_course.training.replay` — :class:`ReplayStep`, D shown past fakes beside fresh ones.
 * :mod:`~gan_course.training.history` — :class:`History`, every recorded scalar by name.
@@ -25,6 +27,7 @@
 
 from gan_course.training.acceleration import Acceleration
 from gan_course.training.ema import GeneratorEMA, ema_of
+from gan_course.training.historical_averaging import HistoricalAveraging
 from gan_course.training.history import History
 from gan_course.training.checkpoint import Checkpoint, CheckpointError, CheckpointLocked, CheckpointWriteError
 from gan_course.training.hooks import DivergenceGuard, Hook, Periodic, ProgressBar, Snapshots, TrainingDiverged
@@ -55,6 +58,7 @@ __all__ = [
     "GANTrainer",
     "GeneratorEMA",
     "GrowthCost",
+    "HistoricalAveraging",
     "ema_of",
     "History",
     "Hook",

@@ -99,7 +99,9 @@ class AlternatingStep:
         return trainer.generate(latent)
 
     def generator_update(self, trainer: StepView, batch_size: int) -> Terms:
-        """One update of G on ``batch_size`` fresh fakes, through a frozen D."""
+        """One update of G on ``batch_size`` fresh fakes, through a frozen D; with a fresh real batch too when the
+        objective's G loss compares with real data (:attr:`~gan_course.losses.Objective.generator_sees_real`)."""
+        real, labels = trainer.next_real() if trainer.objective.generator_sees_real else (None, None)
         with trainer.frozen("discriminator"):
             with trainer.autocast():
                 latent = trainer.sample_latent(batch_size)
@@ -107,7 +109,7 @@ class AlternatingStep:
                 d_fake = as_float(trainer.discriminate(fake, latent.labels))
             context = StepContext(latent=latent, fake=fake, d_fake=d_fake,
                                   discriminator=trainer.networks["discriminator"],
-                                  discriminate=trainer.discriminate)
+                                  discriminate=trainer.discriminate, real=real, real_labels=labels)
             terms = trainer.objective.generator_loss(context)
             trainer.update("generator", loss_to_minimise(terms, "g_loss", trainer.objective))
         return terms
