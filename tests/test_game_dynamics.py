@@ -66,3 +66,26 @@ def test_bad_input_is_named():
         dirac_gan(r1=-1.0)
     with pytest.raises(ValueError, match="need steps >= 1 and a positive finite lr"):
         trajectory(bilinear(), consensus(), (1.0, 1.0), 0.0, 10)
+
+
+def test_the_ttur_loop_by_hand_without_noise():
+    from gan_course.experiments.making_gans_train.game_dynamics import ttur_saddle, two_time_scales
+
+    points = two_time_scales(ttur_saddle(), lr_x=0.001, lr_y=0.01, steps=1, sigma=0.0)
+    x = 0.5 - 0.001 * 2 * 0.5 * (100 - 0.4**2)  # x <- x - eta_x df/dx, df/dx = 2x(100 - y^2)
+    y = -0.4 + 0.01 * (-2 * -0.4 * (1 + x**2))  # then y <- y + eta_y df/dy at the new x, df/dy = -2y(1 + x^2)
+    assert points[1].tolist() == pytest.approx([x, y])
+
+
+def test_equal_rates_keep_moving_where_two_time_scales_settle():
+    """The TTUR authors' saddle with gradient noise: with both rates 0.01 the point keeps moving around the saddle; with
+    x's rate 100 times smaller it settles near it (2,000 of their 5,000 steps, three seeds)."""
+    from gan_course.experiments.making_gans_train.game_dynamics import ttur_saddle, two_time_scales
+
+    def late_distance(lr_x, lr_y, seed):
+        return two_time_scales(ttur_saddle(), lr_x, lr_y, steps=2000, seed=seed)[-500:].norm(dim=1).mean().item()
+
+    for seed in range(3):
+        assert late_distance(0.01, 0.01, seed) > 3 * late_distance(0.0001, 0.01, seed)
+    with pytest.raises(ValueError, match="lr_y must be a finite number >= 0"):
+        two_time_scales(ttur_saddle(), 0.01, -1.0)

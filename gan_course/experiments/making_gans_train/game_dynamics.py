@@ -19,6 +19,10 @@ $F'(z^*)$ is below 1, and moves away when it is above (Mescheder, Nowozin & Geig
   \frac{\gamma}{2}\|\nabla_x D_\psi(0)\|^2 = \frac{\gamma}{2}\psi^2$ on D (their Eq. 9) adds $\gamma$ to the
   Jacobian's diagonal and makes the equilibrium attract.
 
+* :func:`ttur_saddle` — $V = (1 + x^2)(100 - y^2)$, the saddle of the example the TTUR authors released with
+  Heusel et al. (2017) (``Toy_Data_Example/ttur_example_saddle.ipynb``), played by :func:`two_time_scales`: noisy
+  alternating gradient steps with a learning rate for each player.
+
 The rules (:data:`RULES`), each a map of a state to the next state, so that its Jacobian can be taken:
 simultaneous and alternating gradient steps, extragradient (Korpelevich 1976), optimistic gradient (Daskalakis et
 al. 2018: $z_{t+1} = z_t - 2\eta\, v(z_t) + \eta\, v(z_{t-1})$, its state holds the last field) and consensus
@@ -62,6 +66,11 @@ class Game:
 def bilinear() -> Game:
     """$V(x, y) = xy$ (Goodfellow 2016, Section 5.1)."""
     return Game("bilinear xy", lambda x, y: x * y)
+
+
+def ttur_saddle() -> Game:
+    """$V(x, y) = (1 + x^2)(100 - y^2)$: $x$ minimises, $y$ maximises, the saddle point is $(0, 0)$ with value 100."""
+    return Game("TTUR saddle", lambda x, y: (1 + x**2) * (100 - y**2))
 
 
 def dirac_gan(r1: float = 0.0) -> Game:
@@ -157,4 +166,32 @@ def trajectory(game: Game, rule: Rule, start: tuple[float, float], lr: float, st
     for _ in range(steps):
         state = rule.step(game, state, lr).detach()
         points.append(state[:2])
+    return torch.stack(points)
+
+
+def two_time_scales(game: Game, lr_x: float, lr_y: float, start: tuple[float, float] = (0.5, -0.4),
+                    steps: int = 5000, sigma: float = 1.0, seed: int = 0) -> Tensor:
+    r"""The TTUR authors' toy loop (Heusel et al. 2017, their released ``ttur_example_saddle.ipynb``): alternating
+    steps, $x$ first, each player with its own learning rate and a gradient with $N(0, \sigma^2)$ noise added, the
+    stochastic gradient of a minibatch,
+
+    $$x \leftarrow x - \eta_x (\partial_x V + \epsilon_x), \qquad y \leftarrow y + \eta_y (\partial_y V(x, y) +
+    \epsilon_y),$$
+
+    from their start $(0.5, -0.4)$ for their 5,000 steps with $\sigma = 1$; the noise is drawn from a generator seeded
+    with ``seed``. Returns the points visited, a tensor (steps + 1, 2)."""
+    for name, value in (("lr_x", lr_x), ("lr_y", lr_y), ("sigma", sigma)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    noise = torch.randn(steps, 2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) * sigma
+    z = torch.tensor(start, dtype=torch.float64)
+    points = [z]
+    for t in range(steps):
+        # x <- x - eta_x (dV/dx + eps_x), then y <- y + eta_y (dV/dy + eps_y) at the new x
+        x = z[0] - lr_x * (game.field(z)[0] + noise[t, 0])
+        y = z[1] - lr_y * (game.field(torch.stack([x, z[1]]))[1] - noise[t, 1])
+        z = torch.stack([x, y])
+        points.append(z)
     return torch.stack(points)
