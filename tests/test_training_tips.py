@@ -220,3 +220,36 @@ def test_feature_matching_trains_g_on_a_fresh_real_batch():
     trainer.fit(2)
     assert data.position == 2 * 2 * 8  # each step: D's real batch, and G's
     assert all(math.isfinite(value) for value in trainer.history["g_loss"])
+
+
+def test_virtual_batch_norm_by_hand():
+    from gan_course.models import VirtualBatchNorm
+
+    layer = VirtualBatchNorm(1, reference_size=2, eps=0.0)
+    h = torch.tensor([[1.0], [3.0], [5.0], [-1.0]])  # reference rows 1 and 3, then the batch 5 and -1
+    out = layer(h)
+    assert out[:2, 0].tolist() == pytest.approx([-1.0, 1.0])  # the reference: mean 2, variance 1
+    for row, value in ((2, 5.0), (3, -1.0)):
+        mean = (value + 1 + 3) / 3
+        var = (value**2 + 1 + 9) / 3 - mean**2
+        assert out[row, 0].item() == pytest.approx((value - mean) / math.sqrt(var))
+
+
+def test_an_example_no_longer_depends_on_its_batch():
+    from gan_course.models import VirtualBatchNorm, WithReferenceBatch
+
+    torch.manual_seed(0)
+    body = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3, padding=1), VirtualBatchNorm(3, reference_size=4),
+                               torch.nn.ReLU(), torch.nn.Conv2d(3, 1, 1))
+    body.latent_dim = 7
+    network = WithReferenceBatch(body, torch.randn(4, 1, 5, 5))
+    batch = torch.randn(3, 1, 5, 5)
+    changed = batch.clone()
+    changed[1:] = torch.randn(2, 1, 5, 5) * 10
+    assert network(batch).shape == (3, 1, 5, 5) and network.latent_dim == 7
+    assert torch.allclose(network(batch)[0], network(changed)[0])  # batch norm would change it
+    batch_norm = torch.nn.BatchNorm2d(3)
+    assert not torch.allclose(batch_norm(batch.repeat(1, 3, 1, 1))[0], batch_norm(changed.repeat(1, 3, 1, 1))[0])
+    with pytest.raises(ValueError, match="the reference batch has 2 rows, and the network's VirtualBatchNorm layers "
+                                         r"expect \[4\]"):
+        WithReferenceBatch(body, torch.randn(2, 1, 5, 5))

@@ -1,5 +1,5 @@
 """Generators and discriminators, one module per architecture, and the layers a training tip adds to one
-(:mod:`~gan_course.models.minibatch_discrimination`)."""
+(:mod:`~gan_course.models.minibatch_discrimination`, :mod:`~gan_course.models.virtual_batch_norm`)."""
 
 from gan_course.models.conditional import (
     ConditionalDCGANDiscriminator,
@@ -20,6 +20,7 @@ from gan_course.models.progan import (
     feature_rms,
     relative_adam_step,
 )
+from gan_course.models.virtual_batch_norm import VirtualBatchNorm, WithReferenceBatch
 
 __all__ = [
     "ConditionalDCGANDiscriminator",
@@ -37,6 +38,8 @@ __all__ = [
     "PixelNorm",
     "ProGANDiscriminator",
     "ProGANGenerator",
+    "VirtualBatchNorm",
+    "WithReferenceBatch",
     "feature_rms",
     "relative_adam_step",
 ]
