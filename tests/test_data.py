@@ -291,15 +291,3 @@ def test_an_extracted_idx_file_with_a_damaged_header_is_named(mnist_test_split):
     images.write_bytes(original[:1000])  # a valid header but too few bytes
     with pytest.raises(MNISTFileError, match="not a readable MNIST IDX file"):
         load_mnist_split("test", mnist_test_split, download=False)
-
-
-def test_an_extracted_file_is_written_whole_or_not_at_all(tmp_path):
-    from gan_course.data.mnist import write_atomically
-
-    target = tmp_path / "raw" / "t10k-labels-idx1-ubyte"
-    write_atomically(target, b"first")
-    write_atomically(target, b"second")
-    assert target.read_bytes() == b"second"
-    with pytest.raises(TypeError):
-        write_atomically(target, "not bytes")  # fails while writing its temporary file
-    assert target.read_bytes() == b"second" and [path.name for path in target.parent.iterdir()] == [target.name]

@@ -18,8 +18,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "gan_course"
 LAYERS = {  # unit -> layer; a unit is a top-level module or subpackage, or experiments.<part>
-    "device": 0, "distributed": 0, "seed": 0, "profiles": 0, "progress": 0, "eval_mode": 0, "batch_statistics": 0,
-    "tables": 0,
+    "atomic_file": 0, "device": 0, "distributed": 0, "seed": 0, "profiles": 0, "progress": 0, "eval_mode": 0,
+    "batch_statistics": 0, "tables": 0,
     "latent": 1, "data": 1, "losses": 1, "models": 1, "training": 1, "metrics": 1, "conditioning": 1,
     "recipes": 2,
     "pretrained": 3,

@@ -28,7 +28,8 @@ from torchvision import datasets
 from torchvision.datasets.mnist import read_image_file, read_label_file
 from torchvision.datasets.utils import check_integrity
 
-from gan_course.data.mnist import FILES, LabeledImages, default_data_root, torchvision_download, write_atomically
+from gan_course.atomic_file import atomic_file
+from gan_course.data.mnist import FILES, LabeledImages, default_data_root, torchvision_download
 
 FOLDER = "FashionMNIST"
 """The folder under the data root that torchvision's ``FashionMNIST`` uses; the files lie in its ``raw/``."""
@@ -76,7 +77,8 @@ def _extract(source: Path, target: Path, trusted: bool) -> None:
         raise FashionMNISTFileError(f"{source} does not hold Fashion-MNIST's {target.name} (its content's SHA-256 is "
                                     f"not {CONTENT_SHA256[target.name]}): it is damaged or another data set. Delete it "
                                     f"and get it again from {SOURCES}.")
-    write_atomically(target, data)
+    with atomic_file(target) as file:
+        file.write(data)
 
 
 def _file(raw: Path, name: str, root: Path, download: bool) -> Path:

@@ -21,7 +21,6 @@ import contextlib
 import gzip
 import io
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,8 @@ from torch import Tensor
 from torchvision import datasets
 from torchvision.datasets.mnist import read_image_file, read_label_file
 from torchvision.datasets.utils import check_integrity
+
+from gan_course.atomic_file import atomic_file
 
 DATA_ENV = "GAN_COURSE_DATA"
 FILES = {
@@ -105,21 +106,6 @@ def _present(raw: Path, split: str) -> bool:
     return all((raw / name).is_file() or (raw / name.removesuffix(".gz")).is_file() for name in FILES[split])
 
 
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a temporary file of its own beside it, then renamed over it: a load cut
-    short leaves no half-written file under the real name, and processes extracting the same file at once (two test
-    workers, two ``torchrun`` ranks) never read one another's half-written copy."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, partial = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".partial")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-        os.replace(partial, target)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-
-
 def _read_split(raw: Path, split: str, root: Path) -> LabeledImages:
     """Check and extract the ``.gz`` files of ``split`` if needed, then parse them with torchvision's IDX readers."""
     checksums = dict(datasets.MNIST.resources)
@@ -130,8 +116,8 @@ def _read_split(raw: Path, split: str, root: Path) -> LabeledImages:
                     f"{raw / name} does not have the MD5 checksum {checksums[name]} that torchvision expects: "
                     f"the file is damaged or not MNIST. Delete it and download it again from {SOURCE}."
                 )
-            with gzip.open(raw / name, "rb") as compressed:
-                write_atomically(raw / name.removesuffix(".gz"), compressed.read())
+            with gzip.open(raw / name, "rb") as compressed, atomic_file(raw / name.removesuffix(".gz")) as file:
+                file.write(compressed.read())
     images_file, labels_file = (raw / name.removesuffix(".gz") for name in FILES[split])
     images = _read_idx(read_image_file, images_file).unsqueeze(1).float().div(127.5).sub(1.0)
     labels = _read_idx(read_label_file, labels_file).long()

@@ -19,8 +19,6 @@ checkpoint (written by rank 0) holds every rank's random state.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -28,6 +26,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import torch
 from torch import Tensor, nn
 
+from gan_course.atomic_file import atomic_file
 from gan_course.distributed import any_rank, average, current_shard, from_main, gather, is_main, local_rows, wrap
 from gan_course.eval_mode import eval_mode
 from gan_course.latent.priors import Latent, Prior
@@ -431,21 +430,12 @@ class GANTrainer:
 
     @staticmethod
     def _write(state: dict[str, Any], path: Path) -> None:
-        """``torch.save`` ``state`` to ``path`` through a temporary file beside it."""
+        """``torch.save`` ``state`` to ``path``, whole or not at all (:func:`~gan_course.atomic_file.atomic_file`)."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-        except OSError as error:
-            raise CheckpointWriteError(path, error) from error
-        try:
-            with os.fdopen(descriptor, "wb") as file:
+            with atomic_file(path) as file:
                 torch.save(state, file)
-            os.replace(tmp, path)
-        except BaseException as error:
-            Path(tmp).unlink(missing_ok=True)
-            if isinstance(error, (OSError, RuntimeError)):  # torch's writer reports a failed write as RuntimeError
-                raise CheckpointWriteError(path, error) from error
-            raise
+        except (OSError, RuntimeError) as error:  # torch's writer reports a failed write as RuntimeError
+            raise CheckpointWriteError(path, error) from error
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Restore a checkpoint written by :meth:`save_checkpoint` (loaded with ``weights_only=True``). One that cannot
