@@ -29,6 +29,7 @@ with the block, not with the square of the number of samples.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import torch
 from torch import Tensor
@@ -83,32 +84,45 @@ def _distances(rows: Tensor, columns: Tensor) -> Tensor:
     return torch.cdist(rows, columns, compute_mode="donot_use_mm_for_euclid_dist")
 
 
+def _radii(features: Tensor, k: int) -> Tensor:
+    """The distance of every row to its ``k``-th nearest other row, of checked float64 ``features``."""
+    return torch.cat([_distances(block, features).kthvalue(k + 1, dim=1).values  # the nearest is the row itself, at 0
+                      for block in features.split(BLOCK)])
+
+
 def nearest_neighbour_radii(features: Tensor, k: int) -> Tensor:
     r"""$\mathrm{NND}_k$ of every row of ``features``: the distance to its $k$-th nearest other row."""
-    features = _check(features, "features", k)
-    radii = [_distances(block, features).kthvalue(k + 1, dim=1).values  # the nearest is the row itself, at 0
-             for block in features.split(BLOCK)]
-    return torch.cat(radii)
+    return _radii(_check(features, "features", k), k)
 
 
-def _balls_holding(points: Tensor, centres: Tensor, radii: Tensor) -> Tensor:
-    """For every point, how many of the balls (``centres``, ``radii``) hold it (distance <= radius)."""
-    return torch.cat([(_distances(block, centres) <= radii).sum(dim=1) for block in points.split(BLOCK)])
+def _real_fake_blocks(real: Tensor, fake: Tensor) -> Iterator[tuple[slice, Tensor]]:
+    """The distances from ``real`` to ``fake``, once, in blocks of real rows: (the rows, their distance matrix)."""
+    for start in range(0, len(real), BLOCK):
+        rows = slice(start, start + BLOCK)
+        yield rows, _distances(real[rows], fake)
 
 
 def precision_recall(real: Tensor, fake: Tensor, k: int = 3) -> PrecisionRecall:
     """Improved precision and recall (Kynkäänniemi et al. 2019) of the feature vectors ``fake`` against ``real``."""
     real, fake = _check(real, "real", k), _check(fake, "fake", k)
-    precision = (_balls_holding(fake, real, nearest_neighbour_radii(real, k)) > 0).double().mean()
-    recall = (_balls_holding(real, fake, nearest_neighbour_radii(fake, k)) > 0).double().mean()
-    return PrecisionRecall(float(precision), float(recall), k, len(real), len(fake))
+    real_radii, fake_radii = _radii(real, k), _radii(fake, k)
+    in_real = torch.zeros(len(fake), dtype=torch.bool)  # a fake inside some real ball: precision
+    in_fake = torch.zeros(len(real), dtype=torch.bool)  # a real inside some fake ball: recall
+    for rows, distances in _real_fake_blocks(real, fake):
+        in_real |= (distances <= real_radii[rows, None]).any(dim=0)
+        in_fake[rows] = (distances <= fake_radii).any(dim=1)
+    return PrecisionRecall(float(in_real.double().mean()), float(in_fake.double().mean()), k, len(real), len(fake))
 
 
 def density_coverage(real: Tensor, fake: Tensor, k: int = 5) -> DensityCoverage:
     """Density and coverage (Naeem et al. 2020, Eq. 3–4) of the feature vectors ``fake`` against ``real``."""
     real, fake = _check(real, "real", k), _check(fake, "fake", k)
-    radii = nearest_neighbour_radii(real, k)
-    density = _balls_holding(fake, real, radii).double().sum() / (k * len(fake))
-    nearest = torch.cat([_distances(block, fake).min(dim=1).values for block in real.split(BLOCK)])
-    coverage = (nearest <= radii).double().mean()
-    return DensityCoverage(float(density), float(coverage), k, len(real), len(fake))
+    radii = _radii(real, k)
+    balls = torch.zeros(len(fake), dtype=torch.float64)  # how many real balls hold each fake: density
+    covered = torch.zeros(len(real), dtype=torch.bool)  # a real ball holding some fake: coverage
+    for rows, distances in _real_fake_blocks(real, fake):
+        inside = distances <= radii[rows, None]
+        balls += inside.sum(dim=0)
+        covered[rows] = inside.any(dim=1)
+    density = balls.sum() / (k * len(fake))
+    return DensityCoverage(float(density), float(covered.double().mean()), k, len(real), len(fake))
