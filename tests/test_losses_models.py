@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from torch import nn
 
 from gan_course.losses import discriminator_loss, minimax_generator_loss, nonsaturating_generator_loss
 from gan_course.models import MLPDiscriminator, MLPGenerator
@@ -82,3 +83,21 @@ def test_models_explain_wrong_shapes():
         MLPGenerator(2, (2,), output="sigmoid")
     with pytest.raises(ValueError, match="at least one hidden layer"):
         MLPDiscriminator((2,), hidden=())
+
+
+def test_generator_normalization_sits_between_each_hidden_linear_layer_and_its_activation():
+    torch.manual_seed(0)
+    plain = MLPGenerator(4, (2,), hidden=(8, 6), output="linear")
+    torch.manual_seed(0)
+    normed = MLPGenerator(4, (2,), hidden=(8, 6), output="linear", normalization=nn.BatchNorm1d)
+    kinds = [type(layer).__name__ for layer in normed.net]
+    assert kinds == ["Linear", "BatchNorm1d", "LeakyReLU", "Linear", "BatchNorm1d", "LeakyReLU", "Linear"]
+    assert [m.num_features for m in normed.net if isinstance(m, nn.BatchNorm1d)] == [8, 6]
+    # the same linear weights, so normalising the hidden features by hand reproduces its training-mode output
+    z = torch.randn(32, 4)
+    h = z
+    for layer in plain.net:
+        h = layer(h)
+        if isinstance(layer, nn.Linear) and layer.out_features != 2:
+            h = (h - h.mean(0)) / torch.sqrt(h.var(0, unbiased=False) + 1e-5)
+    assert torch.allclose(normed(z), h, atol=1e-5)

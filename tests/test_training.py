@@ -98,6 +98,24 @@ def test_k_discriminator_updates_per_generator_update(k):
     assert history.step == [1, 2, 3, 4, 5] and len(history["d_loss"]) == len(history["d_fake"]) == 5
 
 
+@pytest.mark.parametrize("g_steps", [1, 3])
+def test_g_steps_generator_updates_per_iteration_each_with_fresh_latents(g_steps, monkeypatch):
+    stream = CountingStream(ring(), batch_size=8, seed=0)
+    step = AlternatingStep(d_steps=2, g_steps=g_steps)
+    trainer = make_trainer(data=stream, step=step)
+    latents = []
+    update = step.generator_update
+    monkeypatch.setattr(step, "generator_update",
+                        lambda view, n: latents.append(view.sample_latent(n).z.clone()) or update(view, n))
+    trainer.fit(4)
+    assert stream.batches == 4 * 2
+    assert {int(s["step"]) for s in trainer.g_optimizer.state.values()} == {4 * g_steps}
+    assert {int(s["step"]) for s in trainer.d_optimizer.state.values()} == {4 * 2}
+    assert len(latents) == 4 * g_steps and all(not torch.equal(a, b) for a, b in zip(latents, latents[1:]))
+    with pytest.raises(ValueError, match="g_steps"):
+        AlternatingStep(g_steps=0)
+
+
 def test_k_defaults_to_the_objectives():
     stream = CountingStream(ring(), batch_size=8, seed=0)
     make_trainer(data=stream, objective=WGANGP()).fit(2)

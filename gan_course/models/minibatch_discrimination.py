@@ -37,9 +37,9 @@ class MinibatchDiscrimination(nn.Module):
         if features.ndim != 2:
             raise ValueError(f"MinibatchDiscrimination takes a batch of feature vectors (N, A), got shape "
                              f"{tuple(features.shape)}: flatten D's features first")
-        # M_i = f(x_i) T, one (B, C) matrix per sample
-        matrices = (features @ self.T).view(-1, self.kernels, self.kernel_dim)
-        # c_b(x_i, x_j) = exp(-||M_i,b - M_j,b||_1), summed over j != i
-        kernel = torch.exp(-(matrices.unsqueeze(0) - matrices.unsqueeze(1)).abs().sum(dim=3))
-        others = kernel.sum(dim=1) - 1.0  # the term j = i is exp(0) = 1
+        # M_i = f(x_i) T, one (B, C) matrix per sample; held as (B, N, C), one N x C matrix per kernel
+        matrices = (features @ self.T).view(-1, self.kernels, self.kernel_dim).transpose(0, 1)
+        # c_b(x_i, x_j) = exp(-||M_i,b - M_j,b||_1), summed over j != i (the term j = i is exp(0) = 1)
+        kernel = torch.exp(-torch.cdist(matrices, matrices, p=1))
+        others = kernel.sum(dim=2).T - 1.0
         return torch.cat([features, others + self.bias], dim=1)

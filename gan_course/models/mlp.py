@@ -8,15 +8,20 @@ Goodfellow et al. (2014) trained MLPs (their Section 5); the layer sizes here fo
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
 from torch import Tensor, nn
 
+Normalization = Callable[[int], nn.Module]
 
-def _mlp(sizes: Sequence[int], negative_slope: float) -> list[nn.Module]:
+
+def _mlp(sizes: Sequence[int], negative_slope: float, normalization: Normalization | None = None) -> list[nn.Module]:
     layers: list[nn.Module] = []
     for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
-        layers += [nn.Linear(fan_in, fan_out), nn.LeakyReLU(negative_slope)]
+        layers.append(nn.Linear(fan_in, fan_out))
+        if normalization is not None:
+            layers.append(normalization(fan_out))
+        layers.append(nn.LeakyReLU(negative_slope))
     layers.append(nn.Linear(sizes[-2], sizes[-1]))
     return layers
 
@@ -32,7 +37,9 @@ def _check_sizes(latent_dim: int, hidden: Sequence[int], shape: Sequence[int]) -
 class MLPGenerator(nn.Module):
     """G: noise of shape (N, latent_dim) to samples of shape (N, *data_shape).
 
-    ``output="tanh"`` bounds images to [-1, 1]; ``output="linear"`` leaves toy data unbounded.
+    ``output="tanh"`` bounds images to [-1, 1]; ``output="linear"`` leaves toy data unbounded. ``normalization``
+    builds a layer for a number of features, put between each hidden linear layer and its activation
+    (``nn.BatchNorm1d``, as DCGAN's generator; ``partial(VirtualBatchNorm, reference_size=R)``); none by default.
     """
 
     def __init__(
@@ -42,6 +49,7 @@ class MLPGenerator(nn.Module):
         hidden: Sequence[int] = (256, 512),
         output: str = "tanh",
         negative_slope: float = 0.2,
+        normalization: Normalization | None = None,
     ):
         super().__init__()
         _check_sizes(latent_dim, hidden, data_shape)
@@ -49,7 +57,7 @@ class MLPGenerator(nn.Module):
             raise ValueError(f"output must be 'tanh' (images in [-1, 1]) or 'linear' (unbounded), got {output!r}")
         self.latent_dim = latent_dim
         self.data_shape = tuple(data_shape)
-        layers = _mlp([latent_dim, *hidden, math.prod(data_shape)], negative_slope)
+        layers = _mlp([latent_dim, *hidden, math.prod(data_shape)], negative_slope, normalization)
         if output == "tanh":
             layers.append(nn.Tanh())
         self.net = nn.Sequential(*layers)

@@ -49,33 +49,41 @@ def loss_to_minimise(terms: Terms, name: str, objective: object) -> Tensor:
 
 
 class AlternatingStep:
-    r"""Goodfellow et al. (2014), Algorithm 1: ``d_steps`` ($k$) updates of D, then one of G.
+    r"""Goodfellow et al. (2014), Algorithm 1: ``d_steps`` ($k$) updates of D, then ``g_steps`` (default one) of G.
 
-    ``d_steps=None`` takes the objective's $k$. The recorded scalars are those of the last D update and of the G
-    update.
+    ``d_steps=None`` takes the objective's $k$. ``g_steps > 1`` trains D *less*, relative to G: each G update draws
+    fresh latents against the same D. The recorded scalars are those of the last D update and of the last G update.
     """
 
-    def __init__(self, d_steps: int | None = None, order: str = "d_first"):
+    def __init__(self, d_steps: int | None = None, order: str = "d_first", g_steps: int = 1):
         if d_steps is not None and (not isinstance(d_steps, int) or d_steps < 1):
             raise ValueError(f"d_steps (k discriminator updates per generator update) must be None (the objective's) "
                              f"or a positive integer, got {d_steps!r}")
+        if not isinstance(g_steps, int) or g_steps < 1:
+            raise ValueError(f"g_steps (generator updates per iteration) must be a positive integer, got {g_steps!r}")
         if order not in ORDERS:
             raise ValueError(f"order must be one of {ORDERS} (which network an iteration updates first), got {order!r}")
         self.d_steps = d_steps
         self.order = order
+        self.g_steps = g_steps
 
     def __call__(self, trainer: StepView) -> Terms:
         k = self.d_steps or trainer.objective.d_steps
         real, labels = trainer.next_real()
         if self.order == "g_first":
-            g_terms = self.generator_update(trainer, len(real))
+            g_terms = self._generator_updates(trainer, len(real))
         for i in range(k):
             if i:
                 real, labels = trainer.next_real()
             d_terms = self.discriminator_update(trainer, real, labels)
         if self.order == "d_first":
-            g_terms = self.generator_update(trainer, len(real))
+            g_terms = self._generator_updates(trainer, len(real))
         return {**d_terms, **g_terms}
+
+    def _generator_updates(self, trainer: StepView, batch_size: int) -> Terms:
+        for _ in range(self.g_steps):
+            terms = self.generator_update(trainer, batch_size)
+        return terms
 
     def discriminator_update(self, trainer: StepView, real: Tensor, labels: Tensor | None = None) -> Terms:
         """One update of D on ``real`` (with their ``labels`` for a conditional GAN) and as many fakes
@@ -115,4 +123,4 @@ class AlternatingStep:
         return terms
 
     def __repr__(self) -> str:
-        return f"AlternatingStep(d_steps={self.d_steps}, order={self.order!r})"
+        return f"AlternatingStep(d_steps={self.d_steps}, order={self.order!r}, g_steps={self.g_steps})"
