@@ -129,3 +129,38 @@ def test_the_chapters_tips_differ_from_the_baseline_in_one_part_each_and_can_rea
         # one part, or two that make one change: noise around D with its annealing hook, both learning rates
         assert len(changed) == 1 or changed in ({"discriminator", "hooks"}, {"g_lr", "d_lr"}), f"{name}: {changed}"
         pickle.dumps(tip)
+
+
+def _table() -> TipsTable:
+    table = TipsTable("toy", ("precision", "recall"), 10, (0, 1), reference={"precision": 0.9, "recall": 0.95})
+    table.runs["baseline"] = [TipRun("baseline", s, {"precision": p, "recall": r}) for s, p, r in ((0, .2, .6), (1, .4, .8))]
+    table.runs["tip"] = [TipRun("tip", s, {"precision": p, "recall": r}) for s, p, r in ((0, .5, .5), (1, .9, .6))]
+    return table
+
+
+def test_the_paired_summary_cites_each_tips_difference_from_the_baseline_per_problem():
+    from gan_course.experiments.making_gans_train.tips import PairedSummary
+
+    summary = PairedSummary({"ring": _table()}, {"ring": "precision"})
+    assert summary.rows() == [["tip", "ring: Δ precision"], ["tip", "+0.40 ± 0.14"]]  # differences 0.3 and 0.5
+    assert "+0.40 ± 0.14" in summary._repr_html_()
+    with pytest.raises(ValueError, match="no metric"):
+        PairedSummary({"ring": _table()}, {"ring": "fcd"})
+
+
+def test_the_precision_recall_figure_puts_each_tip_at_its_mean_with_its_spread():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gan_course.experiments.making_gans_train.tips_figures import plot_precision_recall
+
+    fig, ax = plt.subplots()
+    plot_precision_recall(_table(), ax=ax)
+    points = {container.get_label(): container.lines[0].get_xydata()[0] for container in ax.containers}
+    points.update({line.get_label(): line.get_xydata()[0] for line in ax.get_lines() if line.get_label() == "real data"})
+    assert np.allclose(points["baseline"], [0.7, 0.3]) and np.allclose(points["tip"], [0.55, 0.7])
+    assert np.allclose(points["real data"], [0.95, 0.9])
+    assert ax.get_xlabel().startswith("recall") and ax.get_ylabel().startswith("precision")
+    plt.close(fig)

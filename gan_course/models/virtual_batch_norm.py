@@ -1,4 +1,4 @@
-r"""Virtual batch normalisation (Salimans et al. 2016, Section 3.4): batch normalisation whose statistics come from a
+r"""Virtual batch normalisation (Salimans et al. 2016, Section 3.5): batch normalisation whose statistics come from a
 fixed *reference batch*, chosen once at the start of training, together with the example being normalised, so that an
 example's output no longer depends on the other examples of its batch.
 

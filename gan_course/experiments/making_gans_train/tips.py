@@ -85,7 +85,7 @@ def batch_norm_generator(networks: Networks) -> nn.Module:
 
 
 def virtual_batch_norm_generator(networks: Networks, reference_size: int = 64) -> nn.Module:
-    """G with virtual batch normalisation after each hidden layer (Salimans et al. 2016, Section 3.4, who use it in G
+    """G with virtual batch normalisation after each hidden layer (Salimans et al. 2016, Section 3.5, who use it in G
     only), its reference batch ``reference_size`` latents drawn once, when G is built."""
     network = MLPGenerator(networks.latent_dim, networks.data_shape, networks.g_hidden, output=networks.output,
                            normalization=partial(VirtualBatchNorm, reference_size=reference_size))
@@ -448,3 +448,49 @@ def classic_tips() -> dict[str, Tip]:
         "k = 5": Tip(step=partial(AlternatingStep, d_steps=5)),
         "G twice": Tip(step=partial(AlternatingStep, g_steps=2)),
     }
+
+
+@dataclass(eq=False)
+class PairedSummary:
+    """Each tip's change from the baseline, seed by seed, in one metric per problem: mean ± sample std of the
+    paired differences (:meth:`TipsTable.paired_difference`), the table the chapter's summary cites."""
+
+    tables: dict[str, TipsTable]
+    metrics: dict[str, str]
+
+    def __post_init__(self) -> None:
+        for problem, metric in self.metrics.items():
+            if problem not in self.tables:
+                raise KeyError(f"no table for {problem!r}; there are {', '.join(self.tables)}")
+            if metric not in self.tables[problem].metrics:
+                raise ValueError(f"{problem}'s table has no metric {metric!r}; it has {self.tables[problem].metrics}")
+
+    def rows(self) -> list[list[str]]:
+        names = [name for name in next(iter(self.tables.values())).runs if name != "baseline"]
+        header = ["tip", *(f"{problem}: Δ {LABELS[metric]}" for problem, metric in self.metrics.items())]
+        rows = [header]
+        for name in names:
+            cells = [name]
+            for problem, metric in self.metrics.items():
+                mean, std, count = self.tables[problem].paired_difference(name, metric)
+                spec = ".1f" if metric in ("modes_covered", "fcd") else ".2f"
+                cells.append("—" if count == 0 else f"{mean:+{spec}}" + ("" if count == 1 else f" ± {std:{spec}}"))
+            rows.append(cells)
+        return rows
+
+    def caption(self) -> str:
+        return ("each tip minus the baseline, seed by seed (the same initial weights and data): mean ± sample std "
+                "(ddof = 1) of the differences over the seeds where both runs finished")
+
+    def __str__(self) -> str:
+        rows = self.rows()
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        return "\n".join([self.caption()] + ["  ".join(cell.ljust(w) if j == 0 else cell.rjust(w)
+                                                        for j, (cell, w) in enumerate(zip(row, widths)))
+                                               for row in rows])
+
+    def _repr_html_(self) -> str:
+        header, *body = self.rows()
+        return html_table(header, body, self.caption())
+
+    _repr_pretty_ = pretty_as_text
