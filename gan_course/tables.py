@@ -18,6 +18,20 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], caption: st
     return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "") -> str:
+    """The same cells as aligned text: the caption, the header, a rule of dashes, then the rows; the first column
+    left-aligned (names), the others right-aligned (numbers)."""
+    table = [list(header), *map(list, rows)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = [caption] if caption else []
+    for i, row in enumerate(table):
+        lines.append("  ".join(cell.ljust(width) if j == 0 else cell.rjust(width)
+                               for j, (cell, width) in enumerate(zip(row, widths))))
+        if i == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
 def pretty_as_text(table: Any, printer: Any, cycle: bool) -> None:
     """IPython's plain-text form of a table (``_repr_pretty_``): its aligned text, ``str(table)``, rather than the
     dataclass's field-by-field ``repr``."""

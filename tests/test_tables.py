@@ -23,3 +23,11 @@ def test_a_notebook_prints_a_result_table_as_its_text_not_its_fields():
     table = ComparisonTable("ring", 8, 10, (0,))  # no runs: the header and caption only
     assert pretty(table) == str(table) and pretty(table).startswith("ring: 10 steps, seeds 0; one run per loss")
     assert "runs=" in repr(table)  # repr stays the dataclass's, for debugging
+
+
+def test_a_text_table_aligns_names_left_and_numbers_right_under_a_rule():
+    from gan_course.tables import text_table
+
+    text = text_table(["loss", "modes"], [["NS-GAN", "7.0"], ["LSGAN", "12.5"]], "ring, 3 seeds")
+    assert text.split("\n") == ["ring, 3 seeds", "loss    modes", "------  -----", "NS-GAN    7.0", "LSGAN    12.5"]
+    assert text_table(["a"], [["b"]]).split("\n") == ["a", "-", "b"]

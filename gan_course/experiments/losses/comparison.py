@@ -34,7 +34,7 @@ from gan_course.losses.objective import Objective
 from gan_course.metrics.modes import ModeCoverage, mode_coverage
 from gan_course.models import MLPDiscriminator, MLPGenerator
 from gan_course.seed import seed_everything
-from gan_course.tables import html_table, pretty_as_text
+from gan_course.tables import html_table, pretty_as_text, text_table
 from gan_course.training import GANTrainer, TrainingDiverged
 from gan_course.training.parallel import run_parallel, worker_count
 
@@ -140,15 +140,8 @@ class ComparisonTable:
         return f"{self.dataset}: {self.steps} steps, seeds {', '.join(map(str, self.seeds))}; {spread}"
 
     def __str__(self) -> str:
-        rows = self.rows()
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        lines = [self.caption()]
-        for i, row in enumerate(rows):
-            lines.append("  ".join(cell.ljust(width) if j == 0 else cell.rjust(width)
-                                   for j, (cell, width) in enumerate(zip(row, widths))))
-            if i == 0:
-                lines.append("  ".join("-" * width for width in widths))
-        return "\n".join(lines)
+        header, *body = self.rows()
+        return text_table(header, body, self.caption())
 
     def _repr_html_(self) -> str:
         header, *body = self.rows()

@@ -46,7 +46,7 @@ from gan_course.models import MLPDiscriminator, MLPGenerator
 from gan_course.models.minibatch_discrimination import MinibatchDiscrimination
 from gan_course.models.virtual_batch_norm import VirtualBatchNorm, WithReferenceBatch
 from gan_course.seed import seed_everything
-from gan_course.tables import html_table, pretty_as_text
+from gan_course.tables import html_table, pretty_as_text, text_table
 from gan_course.training import GANTrainer, TrainingDiverged
 from gan_course.training.historical_averaging import HistoricalAveraging
 from gan_course.training.hooks import Hook
@@ -365,15 +365,8 @@ class TipsTable:
                 f"std (ddof = 1) over the finished runs")
 
     def __str__(self) -> str:
-        rows = self.rows()
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        lines = [self.caption()]
-        for i, row in enumerate(rows):
-            lines.append("  ".join(cell.ljust(width) if j == 0 else cell.rjust(width)
-                                   for j, (cell, width) in enumerate(zip(row, widths))))
-            if i == 0:
-                lines.append("  ".join("-" * width for width in widths))
-        return "\n".join(lines)
+        header, *body = self.rows()
+        return text_table(header, body, self.caption())
 
     def _repr_html_(self) -> str:
         header, *body = self.rows()
@@ -483,11 +476,8 @@ class PairedSummary:
                 "(ddof = 1) of the differences over the seeds where both runs finished")
 
     def __str__(self) -> str:
-        rows = self.rows()
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        return "\n".join([self.caption()] + ["  ".join(cell.ljust(w) if j == 0 else cell.rjust(w)
-                                                        for j, (cell, w) in enumerate(zip(row, widths)))
-                                               for row in rows])
+        header, *body = self.rows()
+        return text_table(header, body, self.caption())
 
     def _repr_html_(self) -> str:
         header, *body = self.rows()
