@@ -9,6 +9,7 @@ The objectives the training loop takes — one object each, computing D's and G'
 * :mod:`~gan_course.losses.feature_matching` — :class:`FeatureMatching` (Salimans et al. 2016).
 * :mod:`~gan_course.losses.wgan` — :class:`WGAN` with clipping and :class:`WGANGP` (Arjovsky et al. 2017,
   Gulrajani et al. 2017), with the drift term of Karras et al. (2018).
+* :mod:`~gan_course.losses.hinge` — :class:`Hinge` (Lim & Ye 2017), the loss of SN-GAN, SAGAN and BigGAN.
 
 Each module keeps the functional forms (``discriminator_loss(real_logits, fake_logits)`` etc.) for the theory chapters.
 The chapter tools are imported from their modules: :mod:`~gan_course.experiments.losses.comparison` (losses side by side
@@ -25,6 +26,7 @@ from gan_course.losses.gan import (
     minimax_generator_loss,
     nonsaturating_generator_loss,
 )
+from gan_course.losses.hinge import Hinge, hinge_discriminator_loss, hinge_generator_loss
 from gan_course.losses.label_smoothing import OneSidedLabelSmoothing, smoothed_discriminator_loss
 from gan_course.losses.lsgan import LSGAN, lsgan_discriminator_loss, lsgan_generator_loss
 from gan_course.losses.objective import Objective, StepContext
@@ -41,6 +43,7 @@ from gan_course.losses.wgan import (
 __all__ = [
     "FeatureMatching",
     "GENERATOR_LOSSES",
+    "Hinge",
     "LSGAN",
     "Minimax",
     "NonSaturating",
@@ -53,6 +56,8 @@ __all__ = [
     "discriminator_loss",
     "drift_penalty",
     "gradient_penalty",
+    "hinge_discriminator_loss",
+    "hinge_generator_loss",
     "layer_output",
     "lsgan_discriminator_loss",
     "lsgan_generator_loss",

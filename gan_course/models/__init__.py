@@ -1,5 +1,6 @@
 """Generators and discriminators, one module per architecture, and the layers a training tip adds to one
-(:mod:`~gan_course.models.minibatch_discrimination`, :mod:`~gan_course.models.virtual_batch_norm`)."""
+(:mod:`~gan_course.models.minibatch_discrimination`, :mod:`~gan_course.models.virtual_batch_norm`,
+:mod:`~gan_course.models.spectral_norm`)."""
 
 from gan_course.models.conditional import (
     ConditionalDCGANDiscriminator,
@@ -20,6 +21,7 @@ from gan_course.models.progan import (
     feature_rms,
     relative_adam_step,
 )
+from gan_course.models.spectral_norm import spectral_norms, spectrally_normalize, weight_matrix
 from gan_course.models.virtual_batch_norm import VirtualBatchNorm, WithReferenceBatch
 
 __all__ = [
@@ -42,4 +44,7 @@ __all__ = [
     "WithReferenceBatch",
     "feature_rms",
     "relative_adam_step",
+    "spectral_norms",
+    "spectrally_normalize",
+    "weight_matrix",
 ]
