@@ -35,8 +35,8 @@ def hinge_generator_loss(fake_scores: Tensor) -> Tensor:
 
 
 class Hinge(Objective):
-    r"""The hinge loss (Lim & Ye 2017) with one D update per G update, as SAGAN trains (with TTUR); SN-GAN's runs
-    take $n_\text{dis} = 5$ D updates per G update (Miyato et al. 2018, Table 1's setting C), which ``d_steps`` sets.
+    r"""The hinge loss (Lim & Ye 2017) with ``d_steps`` D updates per G update: one as SAGAN trains (with TTUR),
+    $n_\text{dis} = 5$ as SN-GAN's hinge-loss runs do (the authors' pfnet-research/sngan_projection configs).
 
     D's output is a raw score; records ``d_loss``, ``score_real``, ``score_fake`` and ``g_loss``.
     """
