@@ -321,9 +321,9 @@ CONFIGURATIONS = (
         "trainer = wgan_gp.trainer(mnist, sizes.profile, device, lr=lr)", "for lr in sizes.mnist_lrs",
         "MLPDiscriminator((2,), hidden=(sizes.deep_width,) * 11, negative_slope=0.0)",
         "train_critic(critic, roll, NoisyData(roll), sizes.deep_steps, lr=1e-3, **option)")),
-    Configuration("12_conditional_gan", conditional_gan, (
+    Configuration("14_conditional_gan", conditional_gan, (
         "return recipe.trainer(mnist, sizes.profile, device, hooks=[snapshots]), snapshots",)),
-    Configuration("13_visualization", visualization, (
+    Configuration("16_visualization", visualization, (
         "dcgan_trainer(load_mnist_role(\"gan\").images, width=32, batch_size=64",
         "pretrained(\"dcgan-mnist\", device=device)", "z = torch.randn(sizes.latents, generator.latent_dim)",
         "unit_activations(generator, g_layer, z)")),

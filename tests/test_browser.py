@@ -21,7 +21,7 @@ from test_book import _toc_files
 
 PAGES = _toc_files()
 REQUIRED = os.environ.get("GAN_COURSE_REQUIRE_BROWSER") == "1"
-WIDGET_PAGES = {"book/13_visualization"}  # GAN Lab's controls, a Play widget and progress bars
+WIDGET_PAGES = {"book/16_visualization"}  # GAN Lab's controls, a Play widget and progress bars
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 

@@ -56,7 +56,7 @@ RECIPES: dict[str, Recipe] = {
             dict(fast=dict(steps=6, width=4), cpu=dict(steps=400, width=16), gpu=dict(steps=10_000, width=64)),
         ),
         Recipe(
-            "cgan", "12_conditional_gan", "Mirza & Osindero (2014)",
+            "cgan", "14_conditional_gan", "Mirza & Osindero (2014)",
             "the first chapter's MLPs on [z, onehot(y)] and [x, onehot(y)], Adam(1e-3, (0.5, 0.999))",
             conditional_mlp_trainer, dict(n_classes=10, latent_dim=64, lr=1e-3, betas=(0.5, 0.999), batch_size=64,
                                           seed=0, n_fixed=50),

@@ -1,4 +1,4 @@
-"""Second, differently written correct answers to chapter 11's autograded exercises (see tests/exercise_alternatives)."""
+"""Second, differently written correct answers to chapter 13's autograded exercises (see tests/exercise_alternatives)."""
 
 ALTERNATIVES: dict[str, str] = {
     # D* as the weighted mean of the two targets, weighted by the densities' shares, with torch instead of numpy.

@@ -1,4 +1,4 @@
-"""Second, differently written correct answers to chapter 10's autograded exercises (see tests/exercise_alternatives)."""
+"""Second, differently written correct answers to chapter 12's autograded exercises (see tests/exercise_alternatives)."""
 
 ALTERNATIVES: dict[str, str] = {
     # The Jacobians by autograd of hand-written update maps (no package), the radius as the modulus of the complex

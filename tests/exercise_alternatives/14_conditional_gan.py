@@ -1,4 +1,4 @@
-"""Second, differently written correct answers to chapter 12's autograded exercises (see tests/exercise_alternatives)."""
+"""Second, differently written correct answers to chapter 14's autograded exercises (see tests/exercise_alternatives)."""
 
 ALTERNATIVES: dict[str, str] = {
     # D* as the sigmoid of the log-odds log(p p_data) - log(q p_g), instead of the ratio of the weighted densities.

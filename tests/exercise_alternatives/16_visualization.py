@@ -1,4 +1,4 @@
-"""Second, differently written correct answers to chapter 13's autograded exercises (see tests/exercise_alternatives)."""
+"""Second, differently written correct answers to chapter 16's autograded exercises (see tests/exercise_alternatives)."""
 
 ALTERNATIVES: dict[str, str] = {
     # Each cell's image split into two triangles along a diagonal (signed areas from cross products), cell by cell,
