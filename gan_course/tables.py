@@ -32,7 +32,33 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], caption: st
     return "\n".join(lines)
 
 
-def pretty_as_text(table: Any, printer: Any, cycle: bool) -> None:
-    """IPython's plain-text form of a table (``_repr_pretty_``): its aligned text, ``str(table)``, rather than the
-    dataclass's field-by-field ``repr``."""
+class ResultTable:
+    """What a result table shows: a subclass gives ``rows()`` (the cells as text, header first) and ``caption()``;
+    the table prints as aligned text (:func:`text_table`), renders as HTML in a notebook and the book
+    (:func:`html_table`), and IPython's plain-text form is the aligned text rather than a dataclass's field-by-field
+    ``repr``."""
+
+    def rows(self) -> list[list[str]]:
+        raise NotImplementedError
+
+    def caption(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        header, *body = self.rows()
+        return text_table(header, body, self.caption())
+
+    def _repr_html_(self) -> str:
+        header, *body = self.rows()
+        return html_table(header, body, self.caption())
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # IPython takes the first class in the MRO that defines _repr_pretty_ or __repr__: a dataclass subclass
+        # defines __repr__, so each subclass gets the text form in its own namespace
+        cls._repr_pretty_ = _pretty_as_text
+
+
+def _pretty_as_text(table: ResultTable, printer: Any, cycle: bool) -> None:
+    """IPython's plain-text form of a result table: its aligned text, ``str(table)``."""
     printer.text(str(table))

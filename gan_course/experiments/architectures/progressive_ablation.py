@@ -36,7 +36,7 @@ from gan_course.metrics.protocol import MNISTEvaluation, Score
 from gan_course.models.progan import feature_rms
 from gan_course.recipes import progan_trainer
 from gan_course.seed import seed_everything
-from gan_course.tables import html_table, pretty_as_text
+from gan_course.tables import ResultTable
 from gan_course.training.ema import ema_of
 from gan_course.training.hooks import TrainingDiverged
 from gan_course.training.parallel import run_parallel
@@ -127,7 +127,7 @@ def train_variant(
 
 
 @dataclass
-class AblationTable:
+class AblationTable(ResultTable):
     """The runs of :func:`ablate_progan`, scored: mean ± standard deviation over the seeds, printed as text and shown
     as an HTML table in a notebook."""
 
@@ -172,18 +172,6 @@ class AblationTable:
             rows.append(cells + [f"{len(finished)}/{len(self.of(name))}"])
         return rows
 
-    def __str__(self) -> str:
-        rows = self.rows()
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        lines = [self.caption()] + ["  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
-                                              for i, (cell, width) in enumerate(zip(row, widths))) for row in rows]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        header, *body = self.rows()
-        return html_table(header, body, self.caption())
-
-    _repr_pretty_ = pretty_as_text
 
 
 def ablate_progan(

@@ -34,7 +34,7 @@ from gan_course.losses.objective import Objective
 from gan_course.metrics.modes import ModeCoverage, mode_coverage
 from gan_course.models import MLPDiscriminator, MLPGenerator
 from gan_course.seed import seed_everything
-from gan_course.tables import html_table, pretty_as_text, text_table
+from gan_course.tables import ResultTable
 from gan_course.training import GANTrainer, TrainingDiverged
 from gan_course.training.parallel import run_parallel, worker_count
 
@@ -85,7 +85,7 @@ class Run:
 
 
 @dataclass(eq=False)
-class ComparisonTable:
+class ComparisonTable(ResultTable):
     """The runs of :func:`compare_losses`, by loss in the order given; shown as a table of mean ± std over seeds."""
 
     dataset: str
@@ -138,16 +138,6 @@ class ComparisonTable:
     def caption(self) -> str:
         spread = "mean ± sample std (ddof = 1) over runs" if len(self.seeds) > 1 else "one run per loss"
         return f"{self.dataset}: {self.steps} steps, seeds {', '.join(map(str, self.seeds))}; {spread}"
-
-    def __str__(self) -> str:
-        header, *body = self.rows()
-        return text_table(header, body, self.caption())
-
-    def _repr_html_(self) -> str:
-        header, *body = self.rows()
-        return html_table(header, body, self.caption())
-
-    _repr_pretty_ = pretty_as_text
 
 
 def _spread(summary: tuple[float, float, int], spec: str, scale: float = 1.0) -> str:

@@ -46,7 +46,7 @@ from gan_course.models import MLPDiscriminator, MLPGenerator
 from gan_course.models.minibatch_discrimination import MinibatchDiscrimination
 from gan_course.models.virtual_batch_norm import VirtualBatchNorm, WithReferenceBatch
 from gan_course.seed import seed_everything
-from gan_course.tables import html_table, pretty_as_text, text_table
+from gan_course.tables import ResultTable
 from gan_course.training import GANTrainer, TrainingDiverged
 from gan_course.training.historical_averaging import HistoricalAveraging
 from gan_course.training.hooks import Hook
@@ -304,7 +304,7 @@ LABELS = {"modes_covered": "modes", "high_quality": "high quality", "precision":
 
 
 @dataclass(eq=False)
-class TipsTable:
+class TipsTable(ResultTable):
     """The runs of :func:`measure_tips`, by tip in the order given, with the real data's numbers (the ``reference``
     row); shown as mean ± sample standard deviation over the seeds."""
 
@@ -363,16 +363,6 @@ class TipsTable:
     def caption(self) -> str:
         return (f"{self.problem}: {self.steps} iterations, seeds {', '.join(map(str, self.seeds))}; mean ± sample "
                 f"std (ddof = 1) over the finished runs")
-
-    def __str__(self) -> str:
-        header, *body = self.rows()
-        return text_table(header, body, self.caption())
-
-    def _repr_html_(self) -> str:
-        header, *body = self.rows()
-        return html_table(header, body, self.caption())
-
-    _repr_pretty_ = pretty_as_text
 
 
 def _cost(tip: Tip) -> int:
@@ -444,7 +434,7 @@ def classic_tips() -> dict[str, Tip]:
 
 
 @dataclass(eq=False)
-class PairedSummary:
+class PairedSummary(ResultTable):
     """Each tip's change from the baseline, seed by seed, in one metric per problem: mean ± sample std of the
     paired differences (:meth:`TipsTable.paired_difference`), the table the chapter's summary cites."""
 
@@ -474,13 +464,3 @@ class PairedSummary:
     def caption(self) -> str:
         return ("each tip minus the baseline, seed by seed (the same initial weights and data): mean ± sample std "
                 "(ddof = 1) of the differences over the seeds where both runs finished")
-
-    def __str__(self) -> str:
-        header, *body = self.rows()
-        return text_table(header, body, self.caption())
-
-    def _repr_html_(self) -> str:
-        header, *body = self.rows()
-        return html_table(header, body, self.caption())
-
-    _repr_pretty_ = pretty_as_text
