@@ -75,11 +75,11 @@ RECIPES: dict[str, Recipe] = {
         ),
         Recipe(
             "began", "11_began", "Berthelot, Schumm & Metz (2017), Sections 3.5 and 4",
-            "an auto-encoder as D, gamma = 0.5, lambda_k = 0.001, eta = 1, z ~ U(-1, 1), Adam, batches of 16",
-            began_trainer, dict(gamma=0.5, lambda_k=0.001, eta=1.0, betas=(0.5, 0.999), batch_size=16, seed=0),
-            dict(fast=dict(steps=30, width=4, latent_dim=8, lr=5e-4),
-                 cpu=dict(steps=600, width=8, latent_dim=16, lr=5e-4),
-                 gpu=dict(steps=100_000, width=64, latent_dim=64, lr=1e-4)),
+            "an auto-encoder as D, gamma = 0.5, eta = 1, z ~ U(-1, 1), Adam, batches of 16 (lambda_k per profile)",
+            began_trainer, dict(gamma=0.5, eta=1.0, betas=(0.5, 0.999), batch_size=16, seed=0),
+            dict(fast=dict(steps=30, width=4, latent_dim=8, lr=5e-4, lambda_k=0.02),
+                 cpu=dict(steps=600, width=8, latent_dim=16, lr=5e-4, lambda_k=0.02),
+                 gpu=dict(steps=100_000, width=64, latent_dim=64, lr=1e-4, lambda_k=0.001)),
         ),
     )
 }

@@ -253,7 +253,8 @@ def began_trainer(
     the learning rate when $\mathcal{M}_\text{global}$ stalls (the reimplementation halves it every 100,000 steps);
     the course's runs are far shorter than one such period, so the rate stays constant here. The ``began`` recipe's
     ``cpu`` and ``fast`` profiles raise it to $5 \cdot 10^{-4}$: their few hundred steps of tiny networks barely
-    move at $10^{-4}$. ``images`` (N, C, H, W)
+    move at $10^{-4}$; and they raise the gain $\lambda_k$ to 0.02, since at 0.001 $k_t$ needs some 20,000 steps to
+    cross $[0, 1]$ and would stay near 0 (D a plain auto-encoder, $\gamma$ without effect) for their whole run. ``images`` (N, C, H, W)
     in [-1, 1], square, of a size :func:`~gan_course.models.began.began_plan` supports; the data order is seeded
     with ``seed``.
     """
