@@ -5,7 +5,8 @@ Their Figure 1: 3x3 convolutions with ELUs throughout; the encoder downsamples w
 linearly with each downsampling ($n, 2n, 3n, \dots$ filters), then maps to the embedding $h \in \mathbb{R}^{N_h}$ by a
 fully connected layer with no non-linearity; the decoder maps $h$ by a fully connected layer to a ``base`` x ``base``
 x $n$ map and alternates two convolutions with nearest-neighbour upsampling; the generator is the decoder's
-architecture with its own weights, fed $z \in [-1, 1]^{N_z}$. The paper uses $N_h = N_z$ (64 or 128 in its runs).
+architecture with its own weights, fed $z \in [-1, 1]^{N_z}$, with $N_h = N_z$ (carpedm20/BEGAN-tensorflow's defaults:
+$N_z = 64$, $n = 128$).
 
 The layer counts follow carpedm20/BEGAN-tensorflow's ``models.py`` (a widely used reimplementation; the authors
 released no code): ``repeat`` blocks of two convolutions, ``repeat - 1`` of them followed by a (down/up)sampling, and
