@@ -62,6 +62,11 @@ SMALLER_ALLOWED = {  # (chapter or recipe, size): why
     ("progan", "minibatch"): "the gpu profile trains with the paper's minibatch of 16 (Karras et al. 2018, "
                                 "Appendix A.1: 16 up to 128 x 128); the work is counted in images shown (kimg), "
                                 "which the gpu profile raises, and the cpu profile's tiny networks take 32",
+    ("began", "lr"): "the gpu profile trains with the paper's learning rate 1e-4 (Berthelot et al. 2017, Section "
+                     "4); the cpu profile's 600 steps of tiny networks barely move at that rate and take 5e-4",
+    ("began", "lambda_k"): "the gpu profile keeps the paper's gain 0.001 (Berthelot et al. 2017) over its 100,000 "
+                           "steps; at that gain k_t needs about 20,000 steps to cross [0, 1], so the cpu profile's "
+                           "600 steps take 0.02",
 }
 
 

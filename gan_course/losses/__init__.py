@@ -10,6 +10,8 @@ The objectives the training loop takes — one object each, computing D's and G'
 * :mod:`~gan_course.losses.wgan` — :class:`WGAN` with clipping and :class:`WGANGP` (Arjovsky et al. 2017,
   Gulrajani et al. 2017), with the drift term of Karras et al. (2018).
 * :mod:`~gan_course.losses.hinge` — :class:`Hinge` (Lim & Ye 2017), the loss of SN-GAN, SAGAN and BigGAN.
+* :mod:`~gan_course.losses.began` — :class:`BEGAN` (Berthelot, Schumm & Metz 2017): an auto-encoder as D, and the
+  equilibrium variable $k_t$ as the objective's state.
 
 Each module keeps the functional forms (``discriminator_loss(real_logits, fake_logits)`` etc.) for the theory chapters.
 The chapter tools are imported from their modules: :mod:`~gan_course.experiments.losses.comparison` (losses side by side
@@ -17,6 +19,7 @@ on the toy mixtures), :mod:`~gan_course.experiments.losses.gradient_field` (the 
 :mod:`~gan_course.experiments.losses.critic` (the WGAN critic trained alone), each with its ``_figures`` module.
 """
 
+from gan_course.losses.began import BEGAN, convergence_measure, equilibrium_update, reconstruction_loss
 from gan_course.losses.feature_matching import FeatureMatching, layer_output
 from gan_course.losses.gan import (
     GENERATOR_LOSSES,
@@ -41,6 +44,7 @@ from gan_course.losses.wgan import (
 )
 
 __all__ = [
+    "BEGAN",
     "FeatureMatching",
     "GENERATOR_LOSSES",
     "Hinge",
@@ -53,8 +57,10 @@ __all__ = [
     "WGAN",
     "WGANGP",
     "clip_weights_",
+    "convergence_measure",
     "discriminator_loss",
     "drift_penalty",
+    "equilibrium_update",
     "gradient_penalty",
     "hinge_discriminator_loss",
     "hinge_generator_loss",
@@ -63,6 +69,7 @@ __all__ = [
     "lsgan_generator_loss",
     "minimax_generator_loss",
     "nonsaturating_generator_loss",
+    "reconstruction_loss",
     "smoothed_discriminator_loss",
     "wasserstein_critic_loss",
     "wasserstein_generator_loss",

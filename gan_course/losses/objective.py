@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from gan_course.latent.priors import Latent
 
-D_OUTPUTS = ("logit", "score")
+D_OUTPUTS = ("logit", "score", "reconstruction")
 Terms = dict[str, Tensor]
 
 
@@ -52,7 +52,8 @@ class Objective:
     """The base of every objective; subclasses define :meth:`discriminator_loss` and :meth:`generator_loss`.
 
     ``d_output`` is ``"logit"`` when D's output is a logit $\\ell$ with $D = \\sigma(\\ell)$ (the original GAN) and
-    ``"score"`` when it is used raw (an LSGAN discriminator, a WGAN critic). ``d_steps`` is the paper's $k$, the
+    ``"score"`` when it is used raw (an LSGAN discriminator, a WGAN critic), ``"reconstruction"`` when D is an
+    auto-encoder that returns its reconstruction of the input (BEGAN). ``d_steps`` is the paper's $k$, the
     default of :class:`~gan_course.training.AlternatingStep`. ``generator_sees_real`` is True for an objective whose
     G loss compares the fakes with real data (feature matching): the step then gives G's update a fresh real batch.
     """

@@ -2,6 +2,7 @@
 (:mod:`~gan_course.models.minibatch_discrimination`, :mod:`~gan_course.models.virtual_batch_norm`,
 :mod:`~gan_course.models.spectral_norm`)."""
 
+from gan_course.models.began import BEGANDecoder, BEGANDiscriminator, BEGANEncoder, BEGANGenerator
 from gan_course.models.conditional import (
     ConditionalDCGANDiscriminator,
     ConditionalDCGANGenerator,
@@ -25,6 +26,10 @@ from gan_course.models.spectral_norm import spectral_norms, spectrally_normalize
 from gan_course.models.virtual_batch_norm import VirtualBatchNorm, WithReferenceBatch
 
 __all__ = [
+    "BEGANDecoder",
+    "BEGANDiscriminator",
+    "BEGANEncoder",
+    "BEGANGenerator",
     "ConditionalDCGANDiscriminator",
     "ConditionalDCGANGenerator",
     "ConditionalMLPDiscriminator",

@@ -20,7 +20,7 @@ from torch import nn
 
 from gan_course.conditioning import marginal_sampler
 from gan_course.data import Cropped, LabeledImages
-from gan_course.latent import Labelled, Normal, Prior
+from gan_course.latent import Labelled, Normal, Prior, Uniform
 from gan_course.recipes import Recipe, recipe
 from gan_course.training import GANTrainer, ProgressBar, ema_of
 
@@ -29,8 +29,9 @@ from gan_course.training import GANTrainer, ProgressBar, ema_of
 class ModelCard:
     r"""One pretrained model: its ``name`` (``"dcgan-mnist"``), the :class:`~gan_course.recipes.Recipe` and
     ``profile`` whose run it is (the chapter's ``cpu`` run), a one-line ``summary``, and which network of the trained
-    run ships as G (``shipped``: the trainer's generator, or ProGAN's averaged one). The prior is $z \sim N(0, I)$ of
-    G's ``latent_dim``, with a uniform label for a ``conditional`` G. ``data`` names the image data set it trains on
+    run ships as G (``shipped``: the trainer's generator, or ProGAN's averaged one). The prior is ``noise`` of G's
+    ``latent_dim`` ($z \sim N(0, I)$ unless the recipe draws otherwise, e.g. BEGAN's $U(-1, 1)$), with a uniform
+    label for a ``conditional`` G. ``data`` names the image data set it trains on
     and is scored on (:data:`~gan_course.data.image_sets.IMAGE_SETS`). ``margin`` is how far above the Fréchet
     classifier distance measured when it was made the stated bound lies (the room for another CPU's rounding)."""
 
@@ -43,6 +44,7 @@ class ModelCard:
     padded_to: int | None = None
     margin: float = 1.0
     data: str = "mnist"
+    noise: Callable[[int], Prior] = Normal
 
     @property
     def chapter(self) -> str:
@@ -76,7 +78,7 @@ class ModelCard:
 
     def prior(self, generator: nn.Module) -> Prior:
         """The prior ``generator`` was trained with."""
-        noise = Normal(generator.latent_dim)
+        noise = self.noise(generator.latent_dim)
         return Labelled(noise, generator.n_classes) if self.conditional else noise
 
     def scored(self, generator: nn.Module) -> Any:
@@ -103,6 +105,8 @@ CARDS: dict[str, ModelCard] = {
         ModelCard("progan-mnist", recipe("progan"), "ProGAN (Karras et al. 2018) on MNIST padded to 32 x 32, grown "
                   "4 -> 32: the ProGAN chapter's main run; the generator shipped is its moving average of decay 0.99",
                   shipped=lambda trainer: ema_of(trainer, 0.99).generator, padded_to=32),
+        ModelCard("began-mnist", recipe("began"), "BEGAN (Berthelot, Schumm & Metz 2017) on MNIST: an auto-encoder as "
+                  "D, gamma = 0.5; the BEGAN chapter's main run", noise=Uniform),
     )
 }
 

@@ -5,6 +5,7 @@
 from gan_course.recipes.catalogue import RECIPES, recipe
 from gan_course.recipes.recipe import Recipe
 from gan_course.recipes.trainers import (
+    began_trainer,
     check_range,
     conditional_mlp_trainer,
     dcgan_trainer,
@@ -19,6 +20,7 @@ from gan_course.recipes.trainers import (
 __all__ = [
     "RECIPES",
     "Recipe",
+    "began_trainer",
     "check_range",
     "conditional_mlp_trainer",
     "dcgan_trainer",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from gan_course.recipes.recipe import Recipe
 from gan_course.recipes.trainers import (
+    began_trainer,
     conditional_mlp_trainer,
     dcgan_trainer,
     lsgan_trainer,
@@ -71,6 +72,14 @@ RECIPES: dict[str, Recipe] = {
                  cpu=dict(kimg=84, kimg_per_phase=12, minibatch=32, fmap_base=128, fmap_max=32, ema_beta=0.99),
                  gpu=dict(kimg=420, kimg_per_phase=60, minibatch=16, fmap_base=8192, fmap_max=512, ema_beta=0.999)),
             data="padded images",
+        ),
+        Recipe(
+            "began", "11_began", "Berthelot, Schumm & Metz (2017), Sections 3.5 and 4",
+            "an auto-encoder as D, gamma = 0.5, eta = 1, z ~ U(-1, 1), Adam, batches of 16 (lambda_k per profile)",
+            began_trainer, dict(gamma=0.5, eta=1.0, betas=(0.5, 0.999), batch_size=16, seed=0),
+            dict(fast=dict(steps=30, width=4, latent_dim=8, lr=5e-4, lambda_k=0.02),
+                 cpu=dict(steps=600, width=8, latent_dim=16, lr=5e-4, lambda_k=0.02),
+                 gpu=dict(steps=100_000, width=64, latent_dim=64, lr=1e-4, lambda_k=0.001)),
         ),
     )
 }
