@@ -24,7 +24,7 @@ from gan_course.metrics.classes import ClassHistogram
 from gan_course.metrics.protocol import Evaluation
 from gan_course.recipes import RECIPES
 from gan_course.seed import seed_everything
-from gan_course.tables import html_table, pretty_as_text, text_table
+from gan_course.tables import ResultTable
 from gan_course.training.parallel import run_parallel
 
 
@@ -117,7 +117,7 @@ def _mean_std(values: Sequence[float], spec: str) -> str:
 
 
 @dataclass
-class SweepTable:
+class SweepTable(ResultTable):
     """Per $\\gamma$, mean ± sample std (ddof = 1) over the seeds: the final FCD, precision and recall, the measured
     ratio $\\mathcal{L}(G(z)) / \\mathcal{L}(x)$ and the final $k_t$, over the last ``last`` steps."""
 
@@ -137,16 +137,6 @@ class SweepTable:
 
     def caption(self) -> str:
         return (f"per gamma, mean ± sample std (ddof = 1) over the seeds; ratio over the last {self.last} steps")
-
-    def __str__(self) -> str:
-        header, *body = self.rows()
-        return text_table(header, body, self.caption())
-
-    def _repr_html_(self) -> str:
-        header, *body = self.rows()
-        return html_table(header, body, self.caption())
-
-    _repr_pretty_ = pretty_as_text
 
 
 def paired_difference(runs: Sequence[BEGANRun], metric: str, gamma: float, baseline: float) -> tuple[float, float, int]:
