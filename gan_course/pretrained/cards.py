@@ -103,6 +103,9 @@ CARDS: dict[str, ModelCard] = {
         ModelCard("progan-mnist", recipe("progan"), "ProGAN (Karras et al. 2018) on MNIST padded to 32 x 32, grown "
                   "4 -> 32: the ProGAN chapter's main run; the generator shipped is its moving average of decay 0.99",
                   shipped=lambda trainer: ema_of(trainer, 0.99).generator, padded_to=32),
+        ModelCard("biggan-fashion", recipe("biggan"), "SAGAN and BigGAN at small scale on Fashion-MNIST, class-"
+                  "conditional (self-attention, conditional BN, projection D, SN, hinge, TTUR, orthogonal "
+                  "regularisation): the SAGAN-and-BigGAN chapter's main run", conditional=True, data="fashion-mnist"),
     )
 }
 

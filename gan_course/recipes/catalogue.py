@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from gan_course.recipes.recipe import Recipe
 from gan_course.recipes.trainers import (
+    biggan_trainer,
     conditional_mlp_trainer,
     dcgan_trainer,
     lsgan_trainer,
@@ -71,6 +72,15 @@ RECIPES: dict[str, Recipe] = {
                  cpu=dict(kimg=84, kimg_per_phase=12, minibatch=32, fmap_base=128, fmap_max=32, ema_beta=0.99),
                  gpu=dict(kimg=420, kimg_per_phase=60, minibatch=16, fmap_base=8192, fmap_max=512, ema_beta=0.999)),
             data="padded images",
+        ),
+        Recipe(
+            "biggan", "15_sagan_biggan", "Zhang et al. (2019) and Brock et al. (2019), at 28 x 28",
+            "residual G with class-conditional BN and D with projection, self-attention, SN in both, hinge loss, "
+            "TTUR (G 1e-4, D 4e-4, betas (0, 0.9)), orthogonal regularisation 1e-4",
+            biggan_trainer, dict(n_classes=10, latent_dim=64, embedding_dim=32, attention=True, ortho_beta=1e-4,
+                                 batch_size=32, g_lr=1e-4, d_lr=4e-4, betas=(0.0, 0.9), seed=0, n_fixed=50),
+            dict(fast=dict(steps=30, width=8), cpu=dict(steps=1_200, width=16), gpu=dict(steps=20_000, width=32)),
+            data="labelled images",
         ),
     )
 }

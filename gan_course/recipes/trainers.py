@@ -17,8 +17,9 @@ from torch import Tensor, nn
 from gan_course.data import TensorStream
 from gan_course.device import DeviceError, default_device
 from gan_course.latent import Labelled, Normal, Prior
-from gan_course.losses import LSGAN, WGAN, WGANGP, NonSaturating, Objective
+from gan_course.losses import LSGAN, WGAN, WGANGP, Hinge, NonSaturating, Objective, OrthogonalRegularization
 from gan_course.models import (
+    BigGANGenerator,
     ConditionalMLPDiscriminator,
     ConditionalMLPGenerator,
     DCGANDiscriminator,
@@ -27,6 +28,7 @@ from gan_course.models import (
     MLPGenerator,
     ProGANDiscriminator,
     ProGANGenerator,
+    ProjectionDiscriminator,
 )
 from gan_course.training import (
     AlternatingStep,
@@ -310,3 +312,46 @@ def progan_trainer(
         hooks=[*([] if ema_beta is None else [GeneratorEMA(ema_beta)]), ProgressiveGrowing(schedule), *hooks],
         **trainer_options,
     )
+
+
+def biggan_trainer(
+    images: Tensor,
+    labels: Tensor,
+    n_classes: int = 10,
+    latent_dim: int = 64,
+    width: int = 16,
+    embedding_dim: int = 32,
+    attention: bool = True,
+    ortho_beta: float | None = 1e-4,
+    batch_size: int = 32,
+    g_lr: float = 1e-4,
+    d_lr: float = 4e-4,
+    betas: tuple[float, float] = (0.0, 0.9),
+    seed: int = 0,
+    device: torch.device | None = None,
+    **trainer_options: Any,
+) -> GANTrainer:
+    r"""SAGAN and BigGAN at small scale, as the SAGAN-and-BigGAN chapter trains them class-conditionally: the
+    residual :class:`~gan_course.models.BigGANGenerator` (class-conditional batch norm from a shared embedding) and
+    :class:`~gan_course.models.ProjectionDiscriminator`, both spectrally normalised, with self-attention at the
+    middle resolution where ``attention``; the hinge loss with one D step per G step and the two time-scale rates
+    of SAGAN (Zhang et al. 2019: G $10^{-4}$, D $4 \cdot 10^{-4}$, Adam $\beta = (0, 0.9)$); BigGAN's
+    orthogonal regularisation of G with $\beta$ = ``ortho_beta`` (Brock et al. 2019: $10^{-4}$; ``None`` for
+    none); $z \sim N(0, I)$ and $y$ uniform over the ``n_classes``.
+
+    Unlike the papers: 28 x 28 images, ``width`` 16 (BigGAN's 128 x 128 G has 96 x (16, 16, 8, 4, 2, 1)
+    channels), batches of 32 (BigGAN: 2,048), no hierarchical latent and no moving average of G, one D step per G
+    step as SAGAN (BigGAN takes two). The data order is seeded with ``seed``.
+    """
+    check_range(images, " for the tanh generator")
+    channels, size = _square_images(images)
+    device = device or default_device()
+    generator = BigGANGenerator(latent_dim, n_classes, width, embedding_dim, channels, size, attention).to(device)
+    discriminator = ProjectionDiscriminator(n_classes, width, channels, size, attention).to(device)
+    objective: Objective = Hinge()
+    if ortho_beta is not None:
+        objective = OrthogonalRegularization(objective, generator, ortho_beta)
+    return GANTrainer(generator, discriminator, torch.optim.Adam(generator.parameters(), lr=g_lr, betas=betas),
+                      torch.optim.Adam(discriminator.parameters(), lr=d_lr, betas=betas),
+                      TensorStream(images, batch_size, seed, labels=labels), objective,
+                      Labelled(Normal(latent_dim), n_classes), **trainer_options)
