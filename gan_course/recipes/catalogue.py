@@ -79,10 +79,9 @@ RECIPES: dict[str, Recipe] = {
             "TTUR with betas (0, 0.9) (G 1e-4, D 4e-4 under gpu; both four times larger for the short cpu runs), "
             "orthogonal regularisation 1e-4",
             biggan_trainer, dict(n_classes=10, latent_dim=64, embedding_dim=32, attention=True, ortho_beta=1e-4,
-                                 batch_size=32, betas=(0.0, 0.9), seed=0, n_fixed=50),
-            dict(fast=dict(steps=30, width=8, g_lr=4e-4, d_lr=1.6e-3),
-                 cpu=dict(steps=600, width=16, g_lr=4e-4, d_lr=1.6e-3),
-                 gpu=dict(steps=20_000, width=32, g_lr=1e-4, d_lr=4e-4)),
+                                 batch_size=32, d_lr_factor=4.0, betas=(0.0, 0.9), seed=0, n_fixed=50),
+            dict(fast=dict(steps=30, width=8, lr=4e-4), cpu=dict(steps=600, width=16, lr=4e-4),
+                 gpu=dict(steps=20_000, width=32, lr=1e-4)),
             data="labelled images",
         ),
     )

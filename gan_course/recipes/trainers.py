@@ -324,8 +324,8 @@ def biggan_trainer(
     attention: bool = True,
     ortho_beta: float | None = 1e-4,
     batch_size: int = 32,
-    g_lr: float = 1e-4,
-    d_lr: float = 4e-4,
+    lr: float = 1e-4,
+    d_lr_factor: float = 4.0,
     betas: tuple[float, float] = (0.0, 0.9),
     seed: int = 0,
     device: torch.device | None = None,
@@ -335,13 +335,14 @@ def biggan_trainer(
     residual :class:`~gan_course.models.BigGANGenerator` (class-conditional batch norm from a shared embedding) and
     :class:`~gan_course.models.ProjectionDiscriminator`, both spectrally normalised, with self-attention at the
     middle resolution where ``attention``; the hinge loss with one D step per G step and the two time-scale rates
-    of SAGAN (Zhang et al. 2019: G $10^{-4}$, D $4 \cdot 10^{-4}$, Adam $\beta = (0, 0.9)$); BigGAN's
+    of SAGAN (Zhang et al. 2019: G $10^{-4}$, D $4 \cdot 10^{-4}$, Adam $\beta = (0, 0.9)$): ``lr`` is G's rate
+    and D's is ``d_lr_factor`` times it; BigGAN's
     orthogonal regularisation of G with $\beta$ = ``ortho_beta`` (Brock et al. 2019: $10^{-4}$; ``None`` for
     none); $z \sim N(0, I)$ and $y$ uniform over the ``n_classes``.
 
     Unlike the papers: 28 x 28 images, ``width`` 16, batches of 32 (BigGAN: up to 2,048), no hierarchical latent
     and no moving average of G, one D step per G step as SAGAN (BigGAN takes two). The recipe's ``cpu`` and ``fast``
-    runs take both rates four times larger (G $4 \cdot 10^{-4}$, D $1.6 \cdot 10^{-3}$, the ratio kept): at the
+    runs take both rates four times larger (``lr`` $4 \cdot 10^{-4}$, so D $1.6 \cdot 10^{-3}$): at the
     papers' rates a run of several hundred steps barely leaves its starting plateau. The data order is seeded with
     ``seed``.
     """
@@ -353,7 +354,7 @@ def biggan_trainer(
     objective: Objective = Hinge()
     if ortho_beta is not None:
         objective = OrthogonalRegularization(objective, generator, ortho_beta)
-    return GANTrainer(generator, discriminator, torch.optim.Adam(generator.parameters(), lr=g_lr, betas=betas),
-                      torch.optim.Adam(discriminator.parameters(), lr=d_lr, betas=betas),
+    return GANTrainer(generator, discriminator, torch.optim.Adam(generator.parameters(), lr=lr, betas=betas),
+                      torch.optim.Adam(discriminator.parameters(), lr=d_lr_factor * lr, betas=betas),
                       TensorStream(images, batch_size, seed, labels=labels), objective,
                       Labelled(Normal(latent_dim), n_classes), **trainer_options)

@@ -40,3 +40,5 @@ def truncated_variance(tau):
     return quad(lambda z: z * z * density(z), -tau, tau, epsabs=1e-12)[0] / inside
 ''',
 }
+
+NO_ALTERNATIVE: dict[str, str] = {}
