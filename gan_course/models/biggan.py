@@ -17,8 +17,9 @@ the form the optimal conditional discriminator takes when both class posteriors 
 features (chapter 14's exercise derives it). $\phi$ is the sum over positions of the last block's ReLU, as in
 BigGAN-PyTorch's ``D.forward``.
 
-At this scale (28 x 28 grey images, widths of about 32 channels, two up- and two down-sampling blocks, self-attention
-at 14 x 14) the networks are a miniature of BigGAN's 128 x 128 ones (widths 96 x multipliers, four or five blocks).
+At this scale (28 x 28 grey images, 16 to 64 channels in the recipe's cpu run, two up- and two down-sampling
+blocks, attention at 14 x 14) the networks are a miniature of BigGAN's 128 x 128 ones (in BigGAN-PyTorch's 128 x 128
+architecture, five up-sampling blocks in G from 16 x 96 channels down to 96, attention at 64 x 64).
 BigGAN's hierarchical latent (chunks of $z$ fed to each block) is left out: $z$ enters once, through the first
 linear layer. Weights are initialised orthogonally, as BigGAN-PyTorch's ``G_init = D_init = 'ortho'``.
 """
