@@ -341,7 +341,7 @@ def biggan_trainer(
     none); $z \sim N(0, I)$ and $y$ uniform over the ``n_classes``.
 
     Unlike the papers: 28 x 28 images, ``width`` 16, batches of 32 (BigGAN: up to 2,048), no hierarchical latent
-    and no moving average of G, one D step per G step as SAGAN (BigGAN takes two). The recipe's ``cpu`` and ``fast``
+    and no moving average of G, one D step per G step as SAGAN. The recipe's ``cpu`` and ``fast``
     runs take both rates four times larger (``lr`` $4 \cdot 10^{-4}$, so D $1.6 \cdot 10^{-3}$): at the
     papers' rates a run of several hundred steps barely leaves its starting plateau. The data order is seeded with
     ``seed``.

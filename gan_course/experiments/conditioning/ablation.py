@@ -1,8 +1,10 @@
 r"""Does a piece help at this scale? A recipe's run beside the same run with one setting changed, on paired seeds.
 
 Each variant is the recipe with some settings replaced (``{"attention": False}``); every variant is trained from each
-seed with the same number of steps, so that for one seed the runs share their data order and their latent draws
-(the seed is set before each run is built). Each run is scored by the course's protocol: the Fréchet classifier
+seed with the same number of steps: :func:`~gan_course.seed.seed_everything` is called before each run is built, so
+for one seed the runs share their data order and draw their weights and latents from the same random stream (the
+same draws where the networks are the same; a variant with fewer layers draws fewer numbers, and the draws after
+them shift). Each run is scored by the course's protocol: the Fréchet classifier
 distance of its marginal samples, its label accuracy, and the Fréchet distance of its samples with $z$ truncated at
 $\tau$ = :data:`TRUNCATION` (BigGAN's claim for orthogonal regularisation is that it makes G amenable to
 truncation). The table gives mean ± sample standard deviation (ddof = 1) over the seeds, and the change from the
