@@ -51,6 +51,7 @@ PERIOD = re.compile(r"(^|_)every$")
 run may well record less often)."""
 NOT_WORK = {
     "ema_beta": "the decay of the averaged G: a hyperparameter (0.999 is the paper's)",
+    "lr": "a learning rate: a setting (the biggan recipe's gpu profile takes the papers' smaller one)",
 }
 SETTING_LISTS = {
     "lambdas": "penalty weights tried: their number counts runs, their values are settings",

@@ -24,7 +24,7 @@ LAYERS = {  # unit -> layer; a unit is a top-level module or subpackage, or expe
     "recipes": 2,
     "pretrained": 3,
     "experiments": 4, "experiments.theory": 4, "experiments.architectures": 4, "experiments.losses": 4,
-    "experiments.visualization": 4, "experiments.making_gans_train": 4,
+    "experiments.visualization": 4, "experiments.making_gans_train": 4, "experiments.conditioning": 4,
     "cli": 5, "__main__": 5, "handin": 5,
 }
 CORE = [unit for unit, layer in LAYERS.items() if layer <= 1]

@@ -9,5 +9,7 @@ The core (:mod:`gan_course.losses`, :mod:`~gan_course.latent`, :mod:`~gan_course
   arithmetic; ProGAN's ablations and figures.
 * :mod:`~gan_course.experiments.losses` — the objectives side by side, the gradient G receives, the critic alone.
 * :mod:`~gan_course.experiments.making_gans_train` — making GANs train: why gradient play does not converge.
+* :mod:`~gan_course.experiments.conditioning` — conditioning: SAGAN and BigGAN at small scale (the truncation
+  curve, paired ablations).
 * :mod:`~gan_course.experiments.visualization` — seeing inside a GAN.
 """

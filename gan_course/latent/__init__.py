@@ -2,10 +2,12 @@
 
 * :mod:`~gan_course.latent.priors` — :class:`Normal`, :class:`Uniform`, :class:`Labelled` (conditional GANs) and
   :class:`InfoGANCodes`, each drawing a :class:`Latent`; the training loop and the metrics share them.
+* :mod:`~gan_course.latent.truncation` — :class:`TruncatedNormal`, BigGAN's truncation trick as a prior.
 * :mod:`~gan_course.latent.walks` — linear and spherical interpolation and latent arithmetic (the DCGAN chapter).
 """
 
 from gan_course.latent.priors import InfoGANCodes, Labelled, Latent, Normal, Prior, Uniform
+from gan_course.latent.truncation import TruncatedNormal, truncated_normal
 from gan_course.latent.walks import concept_vector, interpolate, latent_arithmetic, lerp, slerp
 
 __all__ = [
@@ -14,10 +16,12 @@ __all__ = [
     "Latent",
     "Normal",
     "Prior",
+    "TruncatedNormal",
     "Uniform",
     "concept_vector",
     "interpolate",
     "latent_arithmetic",
     "lerp",
     "slerp",
+    "truncated_normal",
 ]

@@ -12,6 +12,8 @@ The objectives the training loop takes — one object each, computing D's and G'
 * :mod:`~gan_course.losses.hinge` — :class:`Hinge` (Lim & Ye 2017), the loss of SN-GAN, SAGAN and BigGAN.
 * :mod:`~gan_course.losses.began` — :class:`BEGAN` (Berthelot, Schumm & Metz 2017): an auto-encoder as D, and the
   equilibrium variable $k_t$ as the objective's state.
+* :mod:`~gan_course.losses.orthogonal` — :class:`OrthogonalRegularization`, BigGAN's off-diagonal penalty on G's
+  weights added to any objective (Brock et al. 2019).
 
 Each module keeps the functional forms (``discriminator_loss(real_logits, fake_logits)`` etc.) for the theory chapters.
 The chapter tools are imported from their modules: :mod:`~gan_course.experiments.losses.comparison` (losses side by side
@@ -33,6 +35,7 @@ from gan_course.losses.hinge import Hinge, hinge_discriminator_loss, hinge_gener
 from gan_course.losses.label_smoothing import OneSidedLabelSmoothing, smoothed_discriminator_loss
 from gan_course.losses.lsgan import LSGAN, lsgan_discriminator_loss, lsgan_generator_loss
 from gan_course.losses.objective import Objective, StepContext
+from gan_course.losses.orthogonal import OrthogonalRegularization, off_diagonal_gram_penalty, regularised_weights
 from gan_course.losses.wgan import (
     WGAN,
     WGANGP,
@@ -53,6 +56,7 @@ __all__ = [
     "NonSaturating",
     "Objective",
     "OneSidedLabelSmoothing",
+    "OrthogonalRegularization",
     "StepContext",
     "WGAN",
     "WGANGP",
@@ -70,6 +74,8 @@ __all__ = [
     "minimax_generator_loss",
     "nonsaturating_generator_loss",
     "reconstruction_loss",
+    "off_diagonal_gram_penalty",
+    "regularised_weights",
     "smoothed_discriminator_loss",
     "wasserstein_critic_loss",
     "wasserstein_generator_loss",

@@ -1,8 +1,16 @@
 """Generators and discriminators, one module per architecture, and the layers a training tip adds to one
 (:mod:`~gan_course.models.minibatch_discrimination`, :mod:`~gan_course.models.virtual_batch_norm`,
-:mod:`~gan_course.models.spectral_norm`)."""
+:mod:`~gan_course.models.spectral_norm`, :mod:`~gan_course.models.self_attention`)."""
 
 from gan_course.models.began import BEGANDecoder, BEGANDiscriminator, BEGANEncoder, BEGANGenerator
+from gan_course.models.biggan import (
+    BigGANGenerator,
+    ConditionalBatchNorm2d,
+    DiscriminatorBlock,
+    GeneratorBlock,
+    ProjectionDiscriminator,
+    orthogonal_init,
+)
 from gan_course.models.conditional import (
     ConditionalDCGANDiscriminator,
     ConditionalDCGANGenerator,
@@ -22,6 +30,7 @@ from gan_course.models.progan import (
     feature_rms,
     relative_adam_step,
 )
+from gan_course.models.self_attention import SelfAttention
 from gan_course.models.spectral_norm import spectral_norms, spectrally_normalize, weight_matrix
 from gan_course.models.virtual_batch_norm import VirtualBatchNorm, WithReferenceBatch
 
@@ -30,6 +39,13 @@ __all__ = [
     "BEGANDiscriminator",
     "BEGANEncoder",
     "BEGANGenerator",
+    "BigGANGenerator",
+    "ConditionalBatchNorm2d",
+    "DiscriminatorBlock",
+    "GeneratorBlock",
+    "ProjectionDiscriminator",
+    "SelfAttention",
+    "orthogonal_init",
     "ConditionalDCGANDiscriminator",
     "ConditionalDCGANGenerator",
     "ConditionalMLPDiscriminator",

@@ -107,6 +107,9 @@ CARDS: dict[str, ModelCard] = {
                   shipped=lambda trainer: ema_of(trainer, 0.99).generator, padded_to=32),
         ModelCard("began-mnist", recipe("began"), "BEGAN (Berthelot, Schumm & Metz 2017) on MNIST: an auto-encoder as "
                   "D, gamma = 0.5; the BEGAN chapter's main run", noise=Uniform),
+        ModelCard("biggan-fashion", recipe("biggan"), "SAGAN and BigGAN at small scale on Fashion-MNIST, class-"
+                  "conditional (self-attention, conditional BN, projection D, SN, hinge, TTUR, orthogonal "
+                  "regularisation): the SAGAN-and-BigGAN chapter's main run", conditional=True, data="fashion-mnist"),
     )
 }
 

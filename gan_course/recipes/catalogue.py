@@ -9,6 +9,7 @@ from __future__ import annotations
 from gan_course.recipes.recipe import Recipe
 from gan_course.recipes.trainers import (
     began_trainer,
+    biggan_trainer,
     conditional_mlp_trainer,
     dcgan_trainer,
     lsgan_trainer,
@@ -80,6 +81,17 @@ RECIPES: dict[str, Recipe] = {
             dict(fast=dict(steps=30, width=4, latent_dim=8, lr=5e-4, lambda_k=0.02),
                  cpu=dict(steps=600, width=8, latent_dim=16, lr=5e-4, lambda_k=0.02),
                  gpu=dict(steps=100_000, width=64, latent_dim=64, lr=1e-4, lambda_k=0.001)),
+        ),
+        Recipe(
+            "biggan", "15_sagan_biggan", "Zhang et al. (2019) and Brock et al. (2019), at 28 x 28",
+            "residual G with class-conditional BN and D with projection, self-attention, SN in both, hinge loss, "
+            "TTUR with betas (0, 0.9) (G 1e-4, D 4e-4 under gpu; both four times larger for the short cpu runs), "
+            "orthogonal regularisation 1e-4",
+            biggan_trainer, dict(n_classes=10, latent_dim=64, embedding_dim=32, attention=True, ortho_beta=1e-4,
+                                 batch_size=32, d_lr_factor=4.0, betas=(0.0, 0.9), seed=0, n_fixed=50),
+            dict(fast=dict(steps=30, width=8, lr=4e-4), cpu=dict(steps=600, width=16, lr=4e-4),
+                 gpu=dict(steps=20_000, width=32, lr=1e-4)),
+            data="labelled images",
         ),
     )
 }
