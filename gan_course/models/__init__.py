@@ -21,6 +21,7 @@ from gan_course.models.progan import (
     feature_rms,
     relative_adam_step,
 )
+from gan_course.models.sngan import SNGANDiscriminator, SNGANGenerator
 from gan_course.models.spectral_norm import spectral_norms, spectrally_normalize, weight_matrix
 from gan_course.models.virtual_batch_norm import VirtualBatchNorm, WithReferenceBatch
 
@@ -38,6 +39,8 @@ __all__ = [
     "MinibatchDiscrimination",
     "MinibatchStdDev",
     "PixelNorm",
+    "SNGANDiscriminator",
+    "SNGANGenerator",
     "ProGANDiscriminator",
     "ProGANGenerator",
     "VirtualBatchNorm",
