@@ -48,10 +48,14 @@ def test_power_iteration_reproduces_the_sigma_pytorch_divides_by():
     spectrally_normalize(layer)
     sn = layer.parametrizations.weight[0]
     original = layer.parametrizations.weight.original.detach()
+    with torch.no_grad():
+        sn._v.copy_(nn.functional.normalize(torch.randn(12), dim=0))  # a cold start: one iteration is far off
     expected, _, _ = power_iteration(original.double(), sn._v.detach().double())
     layer(torch.zeros(1, 12))  # one iteration in training mode, from the stored vector
+    layer.eval()  # reading layer.weight in training mode would iterate again
     sigma = float((original / layer.weight.detach()).mean())
     assert sigma == pytest.approx(expected, rel=1e-5)
+    assert abs(expected - float(torch.linalg.svdvals(original)[0])) > 1e-3  # the check can tell one step from many
 
 
 def test_sngan_networks_follow_table_3_scaled_to_28():
