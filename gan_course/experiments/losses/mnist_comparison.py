@@ -4,8 +4,8 @@ Fréchet classifier distance (mean ± sample std over seeds) and each entry's ch
 Each entry is a set of changes to one :class:`~gan_course.recipes.Recipe` (its objective, its learning rate, its
 normalisation...). For a given seed every entry starts from :func:`~gan_course.seed.seed_everything` ``(seed)``,
 builds the recipe's networks (so the same architecture gets the same initial weights) and reads the data in the same
-order; every entry makes the same number of generator steps. This is SN-GAN's comparison (Miyato et al. 2018,
-Section 4: the same networks trained with each method), at the course's scale.
+order; every entry makes the same number of generator steps. Miyato et al. (2018) compare their methods the same
+way, on the same networks; this is that comparison at the course's scale.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 r"""Spectral normalisation looked at: the power iteration's estimate during training, and the critic's Lipschitz
 constant measured along segments between real and fake points.
 
-Miyato et al. (2018, Section 2.1 and Algorithm 1) estimate each weight's largest singular value with one power
+Miyato et al. (2018, Algorithm 1) estimate each weight's largest singular value with one power
 iteration per update, starting from the vector the last update ended with; the authors' released code
 (pfnet-research/sngan_projection, ``source/functions/max_sv.py`` with ``Ip=1`` and ``source/links/sn_linear.py``,
 ``sn_convolution_2d.py``) keeps it as a persistent vector $u$, refreshed at every forward pass in training. The weight
