@@ -33,6 +33,7 @@ from gan_course.eval_mode import eval_mode  # noqa: E402
 from gan_course.latent import Normal  # noqa: E402
 from gan_course.losses import (  # noqa: E402
     LSGAN,
+    WGANGP,
     NonSaturating,
     discriminator_loss,
     gradient_penalty,
@@ -251,6 +252,15 @@ def wgan(sizes: dict) -> dict[str, MemoryEstimate]:
     return rows
 
 
+def sngan(sizes: dict) -> dict[str, MemoryEstimate]:
+    """SN-GAN on MNIST (the ``sngan`` recipe: Table 3's CNN, 5 D updates, the power iteration of every layer), and
+    the same networks as the comparison's WGAN-GP row (its most expensive: the penalty's double backward)."""
+    rows = _gan_rows(_recipe("sngan"))
+    rows["training iteration, WGAN-GP on the same networks"] = training_step_memory(
+        _recipe("sngan", spectral=False, objective=WGANGP(lam=10.0, n_critic=5)))
+    return rows
+
+
 def conditional_gan(sizes: dict) -> dict[str, MemoryEstimate]:
     """The conditional MLP GAN (the ``cgan`` recipe): [z, onehot(y)] and [x, onehot(y)]."""
     return _gan_rows(_recipe("cgan"))
@@ -321,6 +331,8 @@ CONFIGURATIONS = (
         "trainer = wgan_gp.trainer(mnist, sizes.profile, device, lr=lr)", "for lr in sizes.mnist_lrs",
         "MLPDiscriminator((2,), hidden=(sizes.deep_width,) * 11, negative_slope=0.0)",
         "train_critic(critic, roll, NoisyData(roll), sizes.deep_steps, lr=1e-3, **option)")),
+    Configuration("10_sngan", sngan, (
+        'sngan = RECIPES["sngan"]', '"WGAN-GP": dict(spectral=False, objective=WGANGP(lam=10.0, n_critic=5)),')),
     Configuration("14_conditional_gan", conditional_gan, (
         "return recipe.trainer(mnist, sizes.profile, device, hooks=[snapshots]), snapshots",)),
     Configuration("16_visualization", visualization, (

@@ -219,7 +219,8 @@ def test_list_names_every_recipe_with_its_chapter_and_paper(capsys):
         assert recipe.chapter in row and recipe.paper in row and (ROOT / "book" / f"{recipe.chapter}.ipynb").is_file()
 
 
-@pytest.mark.parametrize("name", ["mlp", "dcgan", "lsgan", "wgan", "wgan-gp", "cgan", "progan", "began", "biggan"])
+@pytest.mark.parametrize("name", ["mlp", "dcgan", "lsgan", "wgan", "wgan-gp", "sngan", "began", "cgan", "progan",
+                                  "biggan"])
 def test_every_recipe_the_book_teaches_trains_from_the_command_line(name, tmp_path, mnist_test_split, monkeypatch,
                                                                     capsys):
     from gan_course.recipes import RECIPES

@@ -62,7 +62,8 @@ def test_every_shipped_checkpoint_loads_and_meets_its_card(name, evaluations):
 
 def test_the_checkpoints_are_a_few_megabytes_in_all():
     sizes = {name: weights_path(name).stat().st_size for name in CARDS}
-    assert sum(sizes.values()) < 5e6, sizes
+    # 6.0 MB for the eight cards (sngan-mnist 1.0 MB: its G projects z by a dense layer); each new card raises it
+    assert sum(sizes.values()) < 7e6, sizes
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from gan_course.models.progan import (
     relative_adam_step,
 )
 from gan_course.models.self_attention import SelfAttention
+from gan_course.models.sngan import SNGANDiscriminator, SNGANGenerator
 from gan_course.models.spectral_norm import spectral_norms, spectrally_normalize, weight_matrix
 from gan_course.models.virtual_batch_norm import VirtualBatchNorm, WithReferenceBatch
 
@@ -59,6 +60,8 @@ __all__ = [
     "MinibatchDiscrimination",
     "MinibatchStdDev",
     "PixelNorm",
+    "SNGANDiscriminator",
+    "SNGANGenerator",
     "ProGANDiscriminator",
     "ProGANGenerator",
     "VirtualBatchNorm",

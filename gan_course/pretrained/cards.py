@@ -98,6 +98,8 @@ CARDS: dict[str, ModelCard] = {
                   "recipe): the DCGAN chapter's main run"),
         ModelCard("wgan-gp-mnist", recipe("wgan-gp"), "WGAN-GP (Gulrajani et al. 2017) on MNIST: the WGAN chapter's "
                   "run with Adam(0.001, (0.5, 0.9))"),
+        ModelCard("sngan-mnist", recipe("sngan"), "SN-GAN (Miyato et al. 2018) on MNIST: Table 3's CNN scaled to 28 x 28, "
+                  "spectral normalisation on every layer of D, the hinge loss; the SN-GAN chapter's seed-0 run"),
         ModelCard("cgan-mnist", recipe("cgan"), "Conditional GAN (Mirza & Osindero 2014) on MNIST: the "
                   "conditional-GAN chapter's MLPs on [z, onehot(y)]", conditional=True),
         ModelCard("dcgan-fashion", recipe("dcgan"), "DCGAN on Fashion-MNIST: the DCGAN chapter's recipe, unchanged, "

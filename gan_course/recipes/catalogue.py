@@ -15,6 +15,7 @@ from gan_course.recipes.trainers import (
     lsgan_trainer,
     mnist_mlp_trainer,
     progan_trainer,
+    sngan_trainer,
     wgan_gp_trainer,
     wgan_trainer,
 )
@@ -56,6 +57,12 @@ RECIPES: dict[str, Recipe] = {
             "gradient penalty lambda = 10, 5 critic steps, Adam(1e-3, (0.5, 0.9)), layer norm in the critic",
             wgan_gp_trainer, dict(latent_dim=64, lr=1e-3, betas=(0.5, 0.9), lam=10.0, batch_size=64, seed=0),
             dict(fast=dict(steps=6, width=4), cpu=dict(steps=400, width=16), gpu=dict(steps=10_000, width=64)),
+        ),
+        Recipe(
+            "sngan", "10_sngan", "Miyato et al. (2018), Table 3, and their released configs",
+            "Table 3's CNN (width 16), spectral norm on every layer of D, hinge loss, n_dis = 5, Adam(2e-4, (0, 0.9))",
+            sngan_trainer, dict(latent_dim=128, lr=2e-4, betas=(0.0, 0.9), n_dis=5, batch_size=64, seed=0),
+            dict(fast=dict(steps=6, width=4), cpu=dict(steps=200, width=16), gpu=dict(steps=10_000, width=64)),
         ),
         Recipe(
             "cgan", "14_conditional_gan", "Mirza & Osindero (2014)",

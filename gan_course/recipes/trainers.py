@@ -31,6 +31,8 @@ from gan_course.models import (
     ProGANDiscriminator,
     ProGANGenerator,
     ProjectionDiscriminator,
+    SNGANDiscriminator,
+    SNGANGenerator,
 )
 from gan_course.training import (
     AlternatingStep,
@@ -230,6 +232,42 @@ def wgan_gp_trainer(
                                         sync_batch_norm=sync_batch_norm)
     return _adam_trainer(generator, critic, lr, betas, TensorStream(images, batch_size, seed), WGANGP(lam=lam),
                          Normal(latent_dim), **trainer_options)
+
+
+def sngan_trainer(
+    images: Tensor,
+    latent_dim: int = 128,
+    width: int = 16,
+    batch_size: int = 64,
+    lr: float = 2e-4,
+    betas: tuple[float, float] = (0.0, 0.9),
+    n_dis: int = 5,
+    spectral: bool = True,
+    objective: Objective | None = None,
+    seed: int = 0,
+    device: torch.device | None = None,
+    **trainer_options: Any,
+) -> GANTrainer:
+    r"""SN-GAN as Miyato et al. (2018) train it: the standard CNN of their Table 3
+    (:class:`~gan_course.models.SNGANGenerator`, :class:`~gan_course.models.SNGANDiscriminator`, every layer of D
+    spectrally normalised after its weights are drawn), the hinge loss with $n_\text{dis} = 5$ D updates per G
+    update, Adam($\alpha = 2 \cdot 10^{-4}$, $\beta = (0, 0.9)$) for both networks, batches of 64 and
+    $z \sim N(0, I_{128})$ — the settings of the authors' released configs (pfnet-research/sngan_projection,
+    ``configs/sn_cifar10_unconditional.yml``, ``updater.py``).
+
+    Where it differs: ``width`` is the narrowest layer's channels (the paper's 64; 16 here for a CPU and 28 x 28
+    digits, with two stride-2 layers instead of three); the trainer updates D before G, while the authors' updater
+    makes the G update first and draws 128 fakes for it. ``objective`` and ``spectral`` let the chapter train the
+    same networks as a non-saturating GAN or a WGAN-GP critic (``objective=WGANGP()``, ``spectral=False``); an
+    objective's own ``d_steps`` then counts, and ``n_dis`` sets the hinge loss's only. The data order is seeded with
+    ``seed``.
+    """
+    channels, size = _square_images(images)
+    device = device or default_device()
+    generator = SNGANGenerator(latent_dim, size, channels, width).to(device)
+    discriminator = SNGANDiscriminator(size, channels, width, spectral=spectral).to(device)
+    return _adam_trainer(generator, discriminator, lr, betas, TensorStream(images, batch_size, seed),
+                         objective or Hinge(d_steps=n_dis), Normal(latent_dim), **trainer_options)
 
 
 def began_trainer(

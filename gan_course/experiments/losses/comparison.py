@@ -32,7 +32,7 @@ from gan_course.device import default_device
 from gan_course.latent import Normal
 from gan_course.losses.objective import Objective
 from gan_course.metrics.modes import ModeCoverage, mode_coverage
-from gan_course.models import MLPDiscriminator, MLPGenerator
+from gan_course.models import MLPDiscriminator, MLPGenerator, spectrally_normalize
 from gan_course.seed import seed_everything
 from gan_course.tables import ResultTable
 from gan_course.training import GANTrainer, TrainingDiverged
@@ -49,13 +49,16 @@ class LossSetup:
 
     ``optimizer="adam"`` uses ``lr`` and ``betas`` (the defaults are the measuring chapter's toy settings, Adam with
     learning rate $10^{-3}$ and $\\beta = (0.5, 0.999)$); ``"rmsprop"`` uses ``lr`` only (WGAN: $5 \\cdot 10^{-5}$,
-    Arjovsky et al. 2017, Algorithm 1).
+    Arjovsky et al. 2017, Algorithm 1). ``spectral_norm=True`` spectrally normalises every layer of D after its weights
+    are drawn (SN-GAN, Miyato et al. 2018; :func:`~gan_course.models.spectrally_normalize`), so that it starts from the
+    same initial weights as the other rows.
     """
 
     objective: Objective
     optimizer: str = "adam"
     lr: float = 1e-3
     betas: tuple[float, float] = (0.5, 0.999)
+    spectral_norm: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.objective, Objective):
@@ -178,6 +181,8 @@ def train_toy_gan(
     seed_everything(seed)
     generator: nn.Module = MLPGenerator(latent_dim, (2,), hidden=hidden, output="linear").to(device)
     discriminator: nn.Module = MLPDiscriminator((2,), hidden=hidden).to(device)
+    if setup.spectral_norm:
+        spectrally_normalize(discriminator)
     trainer = GANTrainer(
         generator,
         discriminator,

@@ -26,10 +26,12 @@ from typing import Protocol
 import numpy as np
 import torch
 from torch import Tensor, nn
+from torch.nn.utils import parametrize
 
 from gan_course.losses.wgan import clip_weights_, gradient_penalty, wasserstein_critic_loss
 
 OPTIMIZERS = ("adam", "rmsprop")
+LAYER_TYPES = (nn.Linear, nn.Conv2d)
 
 
 class Sampler(Protocol):
@@ -66,11 +68,21 @@ class CriticFit:
     estimate: list[float] = field(default_factory=list)
 
 
-def _check_constraint(clip: float | None, penalty: float | None) -> str:
+def _spectrally_normalized(critic: nn.Module) -> bool:
+    """Whether every ``nn.Linear`` and ``nn.Conv2d`` layer of ``critic`` carries a parametrised (normalised) weight."""
+    layers = [m for m in critic.modules() if isinstance(m, LAYER_TYPES)]
+    return bool(layers) and all(parametrize.is_parametrized(m, "weight") for m in layers)
+
+
+def _check_constraint(clip: float | None, penalty: float | None, critic: nn.Module | None = None) -> str:
+    if clip is None and penalty is None and critic is not None and _spectrally_normalized(critic):
+        return "spectral norm"
     if (clip is None) == (penalty is None):
         raise ValueError(
             f"give exactly one Lipschitz constraint: clip=c (weight clipping, Arjovsky et al. 2017, c = 0.01) or "
-            f"penalty=lambda (gradient penalty, Gulrajani et al. 2017, lambda = 10); got clip={clip}, penalty={penalty}"
+            f"penalty=lambda (gradient penalty, Gulrajani et al. 2017, lambda = 10), or neither for a critic whose "
+            f"every layer is spectrally normalised (gan_course.models.spectrally_normalize, Miyato et al. 2018); "
+            f"got clip={clip}, penalty={penalty}"
         )
     value = clip if clip is not None else penalty
     if not (math.isfinite(value) and value > 0):
@@ -105,7 +117,8 @@ def train_critic(
 ) -> CriticFit:
     r"""Train ``critic`` for ``steps`` updates to tell ``real`` from the fixed ``fake`` distribution.
 
-    Exactly one constraint: ``clip=c`` clips every parameter into $[-c, c]$ after each update (Arjovsky et al. 2017,
+    Exactly one constraint: a critic spectrally normalised beforehand (Miyato et al. 2018; then neither ``clip`` nor
+    ``penalty``), or ``clip=c``, which clips every parameter into $[-c, c]$ after each update (Arjovsky et al. 2017,
     Algorithm 1, lines 5-7), ``penalty=lambda`` adds the gradient penalty (Gulrajani et al. 2017, Eq. 3). Adam with
     $\alpha = 10^{-4}$, $\beta = (0.5, 0.9)$ is the setting of Gulrajani et al.'s toy code; ``optimizer="rmsprop"``
     with ``lr=5e-5`` is Arjovsky et al.'s. Batches come from a generator seeded with ``seed`` on the critic's device;
@@ -113,7 +126,7 @@ def train_critic(
 
     $$\hat W = \tfrac1m \sum_i f(x_i) - \tfrac1m \sum_i f(\tilde x_i)$$
     """
-    constraint = _check_constraint(clip, penalty)
+    constraint = _check_constraint(clip, penalty, critic)
     if steps < 0 or batch_size < 1 or record_every < 1:
         raise ValueError(
             f"need steps >= 0, batch_size >= 1 and record_every >= 1; got {steps}, {batch_size}, {record_every}"
@@ -178,8 +191,6 @@ def value_surface(critic: nn.Module, extent: tuple[float, float, float, float], 
     values = critic(grid).reshape(points, points).cpu().double().numpy()
     return Surface(xs, ys, values)
 
-
-LAYER_TYPES = (nn.Linear, nn.Conv2d)
 
 
 def layer_gradient_norms(critic: nn.Module, real: Tensor, fake: Tensor) -> list[float]:
