@@ -266,6 +266,12 @@ def conditional_gan(sizes: dict) -> dict[str, MemoryEstimate]:
     return _gan_rows(_recipe("cgan"))
 
 
+def sagan_biggan(sizes: dict) -> dict[str, MemoryEstimate]:
+    """SAGAN and BigGAN at 28 x 28 (the ``biggan`` recipe: self-attention, class-conditional batch norm, the
+    projection D, SN in both, orthogonal regularisation), class-conditional on Fashion-MNIST's 28 x 28 images."""
+    return _gan_rows(_recipe("biggan"))
+
+
 def progan(sizes: dict) -> dict[str, MemoryEstimate]:
     """ProGAN (the ``progan`` recipe) at 32 x 32 while the last block fades in (both paths computed), with its
     averaged G(s), and the DCGAN it is compared with (the ``dcgan`` recipe)."""
@@ -335,6 +341,8 @@ CONFIGURATIONS = (
         'sngan = RECIPES["sngan"]', '"WGAN-GP": dict(spectral=False, objective=WGANGP(lam=10.0, n_critic=5)),')),
     Configuration("14_conditional_gan", conditional_gan, (
         "return recipe.trainer(mnist, sizes.profile, device, hooks=[snapshots]), snapshots",)),
+    Configuration("15_sagan_biggan", sagan_biggan, (
+        'recipe = RECIPES["biggan"]', "biggan = recipe.trainer(fashion, sizes.profile, device)")),
     Configuration("16_visualization", visualization, (
         "dcgan_trainer(load_mnist_role(\"gan\").images, width=32, batch_size=64",
         "pretrained(\"dcgan-mnist\", device=device)", "z = torch.randn(sizes.latents, generator.latent_dim)",
