@@ -21,17 +21,17 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from gan_course.models.dcgan import halving_plan
+
 BASES = (7, 8)
 
 
 def began_plan(image_size: int) -> tuple[int, int]:
     """``(base, repeat)`` with ``image_size == base * 2**(repeat - 1)``, ``base`` 7 or 8: 28 -> (7, 3), 64 -> (8, 4)."""
-    for base in BASES:
-        size, repeat = image_size, 1
-        while size > base and size % 2 == 0:
-            size, repeat = size // 2, repeat + 1
-        if size == base and repeat >= 2:
-            return base, repeat
+    plan = halving_plan(image_size, BASES)
+    if plan is not None:
+        base, halvings = plan
+        return base, halvings + 1  # a block at the base size and one after each doubling
     raise ValueError(f"image_size {image_size} is not supported: BEGAN's networks here need 7 * 2**r or 8 * 2**r "
                      f"with r >= 1 (e.g. 28, 32, 64); resize or pad the images to one of these sizes")
 

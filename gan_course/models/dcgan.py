@@ -25,14 +25,23 @@ UPSAMPLING = ("transposed", "resize")
 NORMALIZATIONS = ("batch", "layer", "none")
 
 
-def layer_plan(image_size: int) -> tuple[int, int]:
-    """``(base, n)`` with ``image_size == base * 2**n``, ``base`` in (4, 7) and ``n >= 1``; e.g. 64 -> (4, 4), 28 -> (7, 2)."""
-    for base in BASES:
+def halving_plan(image_size: int, bases: tuple[int, ...]) -> tuple[int, int] | None:
+    """The first ``(base, n)``, ``base`` taken from ``bases`` in order, with ``image_size == base * 2**n`` and
+    ``n >= 1`` (the number of stride-2 layers between a ``base`` x ``base`` map and the image), or None."""
+    for base in bases:
         size, n = image_size, 0
         while size > base and size % 2 == 0:
             size, n = size // 2, n + 1
         if size == base and n >= 1:
             return base, n
+    return None
+
+
+def layer_plan(image_size: int) -> tuple[int, int]:
+    """``(base, n)`` with ``image_size == base * 2**n``, ``base`` in (4, 7) and ``n >= 1``; e.g. 64 -> (4, 4), 28 -> (7, 2)."""
+    plan = halving_plan(image_size, BASES)
+    if plan is not None:
+        return plan
     raise ValueError(
         f"image_size {image_size} is not supported: DCGAN here needs 4 * 2**n or 7 * 2**n with n >= 1 "
         f"(e.g. 28, 32, 64, 128); resize the images to one of these sizes"
